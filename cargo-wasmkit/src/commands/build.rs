@@ -1,0 +1,32 @@
+//! `cargo wasmkit build`: build every selected plugin with its own
+//! settings, then verify what was built.
+
+use clap::Args;
+use wasmkit_core::{Diagnostic, Shell, codes};
+
+use super::CommandResult;
+use crate::cli::CargoSelection;
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub selection: CargoSelection,
+    /// Extra build tags for the selected plugins, comma-separated
+    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// Do not verify the built artifacts
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Print each plugin's cargo command line, environment, and where each setting came from
+    #[arg(long)]
+    pub explain: bool,
+    /// Make verification warnings fail the build
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+impl BuildArgs {
+    pub fn run(&self, _shell: &Shell) -> CommandResult {
+        Err(Diagnostic::error(codes::USAGE, "`build` is not available yet").into())
+    }
+}

@@ -1,0 +1,16 @@
+//! `cargo wasmkit`: parse the command line, run the subcommand, exit with
+//! its status. Everything else lives in the subcommand modules and the
+//! library crates.
+
+// A binary: `pub` marks what sibling modules use, not an API.
+#![allow(unreachable_pub)]
+
+mod cli;
+mod commands;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse_from(cli::normalize_args(std::env::args_os()));
+    commands::run(cli).into()
+}

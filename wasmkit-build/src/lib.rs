@@ -1,0 +1,1 @@
+//! Building plugins with their own settings, and verifying the artifacts.

@@ -1,0 +1,42 @@
+//! Configuration and diagnostics shared by every `cargo wasmkit` command.
+//!
+//! This crate owns: finding a workspace's plugins ([`workspace`]), reading
+//! their `.buildrc` files ([`buildrc`]) and `wasmkit` metadata tables
+//! ([`metadata`]), resolving their settings with provenance ([`config`]),
+//! the one [`Diagnostic`] type with its renderings, the exit codes
+//! ([`ExitStatus`]), and the terminal ([`Shell`]).
+//!
+//! It must not run wasm or depend on wasmtime; that is `wasmkit-invoke`'s.
+
+pub mod buildrc;
+pub mod codes;
+pub mod config;
+pub mod diagnostic;
+mod exit;
+pub mod keys;
+pub mod metadata;
+pub mod shell;
+pub mod suggest;
+pub mod workspace;
+
+pub use codes::Code;
+pub use config::{ComponentMode, HostKind, PluginConfig};
+pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile};
+pub use exit::ExitStatus;
+pub use keys::Key;
+pub use shell::{ColorChoice, MessageFormat, Shell, Verbosity};
+
+use std::path::Path;
+
+/// A path as shown to the user: relative to the current directory when it
+/// is below it, else as given.
+pub fn display_path(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    match relative {
+        Some(r) if r.as_os_str().is_empty() => ".".to_string(),
+        Some(r) => r.display().to_string(),
+        None => path.display().to_string(),
+    }
+}
