@@ -1,0 +1,170 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("crate has a parent")
+        .to_path_buf()
+}
+
+/// `cargo-wasmkit/tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// One target directory for every guest crate the tests build, so that
+/// their dependencies (wit-bindgen, proxy-wasm) compile once. Tests give
+/// their fixture packages unique names so artifacts never collide.
+pub fn shared_target_dir() -> PathBuf {
+    repo_root().join("target/wasmkit-tests")
+}
+
+/// The binary under test, run as cargo runs it: `cargo-wasmkit wasmkit ...`.
+/// Colour is off and `CI` is set so that output is plain and stable.
+pub fn wasmkit() -> snapbox::cmd::Command {
+    snapbox::cmd::Command::new(snapbox::cmd::cargo_bin!("cargo-wasmkit"))
+        .arg("wasmkit")
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CI", "1")
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env_remove("NO_COLOR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+}
+
+/// A copy of a fixture (or of any directory) in a fresh temporary directory.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// An empty scratch directory.
+    pub fn empty() -> Scratch {
+        Scratch {
+            dir: tempfile::Builder::new()
+                .prefix("wasmkit-test-")
+                .tempdir()
+                .expect("create temp dir"),
+        }
+    }
+
+    /// A scratch copy of `cargo-wasmkit/tests/fixtures/<name>`.
+    pub fn fixture(name: &str) -> Scratch {
+        let s = Scratch::empty();
+        copy_dir(&fixture(name), s.path());
+        s
+    }
+
+    /// A scratch copy of any directory.
+    pub fn copy_of(src: &Path) -> Scratch {
+        let s = Scratch::empty();
+        copy_dir(src, s.path());
+        s
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file, creating its directories.
+    pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+
+    /// Every file below the scratch directory (except `target/`) with its
+    /// bytes, to assert that a command changed nothing.
+    pub fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        walk(self.path(), self.path(), &mut files);
+        files.sort();
+        files
+    }
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let entry = entry.expect("entry");
+        let path = entry.path();
+        if path.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        if path.is_dir() {
+            walk(root, &path, out);
+        } else {
+            let rel = path.strip_prefix(root).expect("below root").to_path_buf();
+            out.push((rel, std::fs::read(&path).unwrap_or_default()));
+        }
+    }
+}
+
+/// Copies a directory tree, skipping `target/`.
+pub fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).expect("mkdir");
+    for entry in std::fs::read_dir(src).unwrap_or_else(|e| panic!("read {}: {e}", src.display())) {
+        let entry = entry.expect("entry");
+        let from = entry.path();
+        if from.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        let to = dst.join(entry.file_name());
+        if from.is_dir() {
+            copy_dir(&from, &to);
+        } else {
+            std::fs::copy(&from, &to).expect("copy");
+        }
+    }
+}
+
+/// Builds a crate of a guest workspace (with plain cargo, not with the tool
+/// under test) and returns the `.wasm`. Runs once per (workspace, package,
+/// target) per test process; cargo's own lock serialises test processes.
+pub fn build_guest(workspace: &Path, package: &str, target: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<Vec<(PathBuf, String, String)>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let _guard = built.lock().unwrap_or_else(|e| e.into_inner());
+    let target_dir = shared_target_dir();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            package,
+            "--target",
+            target,
+        ])
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "building guest {package} failed");
+    target_dir
+        .join(target)
+        .join("release")
+        .join(format!("{}.wasm", package.replace('-', "_")))
+}
+
+/// The guest fixtures workspace: `tests/fixtures/guests`.
+pub fn guests_workspace() -> PathBuf {
+    repo_root().join("tests/fixtures/guests")
+}

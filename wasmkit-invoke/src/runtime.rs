@@ -1,0 +1,209 @@
+//! The engine every command runs wasm on: wasmtime with epoch interruption
+//! for time limits, optional fuel metering, and the compile cache.
+
+use wasmkit_core::{Diagnostic, codes, display_path};
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine, Module};
+
+use crate::cache::{CompileCache, Miss};
+use crate::input::{WasmInput, WasmKind};
+use crate::limits::EPOCH_TICK;
+
+/// How the runtime is set up.
+#[derive(Clone, Debug, Default)]
+pub struct RuntimeOptions {
+    /// Meter fuel (compiles different code, so it is off unless asked for).
+    pub fuel: bool,
+    /// Use the compile cache in this directory; `None` disables it.
+    pub cache_dir: Option<std::path::PathBuf>,
+}
+
+impl RuntimeOptions {
+    /// Options with the default cache directory, unless `no_cache`.
+    pub fn with_default_cache(no_cache: bool) -> RuntimeOptions {
+        RuntimeOptions {
+            fuel: false,
+            cache_dir: if no_cache {
+                None
+            } else {
+                CompileCache::default_dir()
+            },
+        }
+    }
+}
+
+/// A compiled input.
+#[derive(Clone, Debug)]
+pub enum Compiled {
+    /// A component.
+    Component(Component),
+    /// A core module.
+    Module(Module),
+}
+
+/// Where a compiled artifact came from, for `-v` output and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Loaded from the cache.
+    Hit,
+    /// Compiled, and stored in the cache.
+    Stored,
+    /// A cache entry existed but failed its check; compiled and replaced.
+    ReplacedCorrupt,
+    /// Compiled; the cache is off.
+    Disabled,
+    /// Compiled; storing it failed (the reason).
+    StoreFailed,
+}
+
+/// The engine, its epoch ticker and its compile cache.
+#[derive(Clone, Debug)]
+pub struct Runtime {
+    engine: Engine,
+    cache: Option<CompileCache>,
+    fuel: bool,
+}
+
+impl Runtime {
+    /// Creates the engine and starts the epoch ticker.
+    pub fn new(options: &RuntimeOptions) -> Result<Runtime, Diagnostic> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.consume_fuel(options.fuel);
+        let engine = Engine::new(&config).map_err(|e| {
+            Diagnostic::error(
+                codes::INSTANTIATE_FAILED,
+                format!("cannot create the wasm engine: {e}"),
+            )
+        })?;
+        // The epoch advances on a background thread; a store's deadline is a
+        // number of ticks, so a guest that never returns is interrupted. The
+        // thread ends when the last clone of the engine is dropped.
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("wasmkit-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })
+            .map_err(|e| {
+                Diagnostic::error(
+                    codes::INSTANTIATE_FAILED,
+                    format!("cannot start the timer thread: {e}"),
+                )
+            })?;
+        let cache = options
+            .cache_dir
+            .clone()
+            .map(|dir| CompileCache::new(dir, &engine));
+        Ok(Runtime {
+            engine,
+            cache,
+            fuel: options.fuel,
+        })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Whether fuel is metered.
+    pub fn meters_fuel(&self) -> bool {
+        self.fuel
+    }
+
+    /// Compiles an input, through the cache when it is on.
+    pub fn compile(&self, input: &WasmInput) -> Result<(Compiled, CacheOutcome), Diagnostic> {
+        let kind = match input.kind {
+            WasmKind::Component => "component",
+            WasmKind::Module => "module",
+        };
+        let Some(cache) = &self.cache else {
+            return Ok((self.compile_fresh(input)?, CacheOutcome::Disabled));
+        };
+        let entry = cache.entry_path(&input.bytes, kind);
+        let mut outcome = CacheOutcome::Stored;
+        match cache.load(&entry) {
+            Ok(serialized) => {
+                if let Some(compiled) = self.deserialize(input.kind, &serialized) {
+                    return Ok((compiled, CacheOutcome::Hit));
+                }
+                outcome = CacheOutcome::ReplacedCorrupt;
+            }
+            Err(Miss::Corrupt) => outcome = CacheOutcome::ReplacedCorrupt,
+            Err(Miss::Absent) => {}
+        }
+        let compiled = self.compile_fresh(input)?;
+        let serialized = match &compiled {
+            Compiled::Component(c) => c.serialize(),
+            Compiled::Module(m) => m.serialize(),
+        };
+        let stored = serialized
+            .ok()
+            .is_some_and(|bytes| cache.store(&entry, &bytes).is_ok());
+        if !stored {
+            outcome = CacheOutcome::StoreFailed;
+        }
+        Ok((compiled, outcome))
+    }
+
+    fn deserialize(&self, kind: WasmKind, serialized: &[u8]) -> Option<Compiled> {
+        // SAFETY: `serialized` passed the cache's length and SHA-256 check,
+        // so it is exactly the bytes that `serialize` produced for an engine
+        // with the same compatibility hash (part of the entry's key);
+        // wasmtime itself also checks the version and configuration header
+        // and returns an error on mismatch, which we treat as a miss.
+        #[allow(unsafe_code)]
+        unsafe {
+            match kind {
+                WasmKind::Component => Component::deserialize(&self.engine, serialized)
+                    .ok()
+                    .map(Compiled::Component),
+                WasmKind::Module => Module::deserialize(&self.engine, serialized)
+                    .ok()
+                    .map(Compiled::Module),
+            }
+        }
+    }
+
+    fn compile_fresh(&self, input: &WasmInput) -> Result<Compiled, Diagnostic> {
+        let result = match input.kind {
+            WasmKind::Component => {
+                Component::from_binary(&self.engine, &input.bytes).map(Compiled::Component)
+            }
+            WasmKind::Module => {
+                Module::from_binary(&self.engine, &input.bytes).map(Compiled::Module)
+            }
+        };
+        result.map_err(|e| invalid_wasm(input, &e))
+    }
+}
+
+/// A diagnostic for a binary that wasmtime refuses to compile.
+pub fn invalid_wasm(input: &WasmInput, error: &wasmtime::Error) -> Diagnostic {
+    let shown = display_path(&input.path);
+    let mut d = Diagnostic::error(
+        codes::INVALID_WASM,
+        format!("`{shown}` is not valid WebAssembly"),
+    )
+    .with_origin(shown);
+    for cause in error.chain() {
+        d = d.with_note(cause.to_string());
+    }
+    if error
+        .chain()
+        .any(|c| c.to_string().contains("unexpected end"))
+    {
+        d = d.with_help("the file is truncated: was its build interrupted? rebuild it");
+    } else if error
+        .chain()
+        .any(|c| c.to_string().contains("support is not enabled"))
+    {
+        d = d.with_help("the module uses a WebAssembly proposal this wasmtime does not enable");
+    }
+    d
+}
