@@ -34,20 +34,34 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The text, as read (invalid UTF-8 replaced, for display only).
     pub text: String,
+    /// The line number of the text's first line (1 for a whole file; more
+    /// for one line of a larger file).
+    pub first_line: usize,
 }
 
 impl SourceFile {
     /// A source file shared between the labels that point into it.
     pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Arc<SourceFile> {
+        SourceFile::starting_at_line(path, text, 1)
+    }
+
+    /// A piece of a larger file that starts at line `first_line`.
+    pub fn starting_at_line(
+        path: impl Into<PathBuf>,
+        text: impl Into<String>,
+        first_line: usize,
+    ) -> Arc<SourceFile> {
         Arc::new(SourceFile {
             path: path.into(),
             text: text.into(),
+            first_line: first_line.max(1),
         })
     }
 
     /// The 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
-        line_column(&self.text, offset)
+        let (line, column) = line_column(&self.text, offset);
+        (line + self.first_line - 1, column)
     }
 }
 
@@ -261,6 +275,7 @@ impl Diagnostic {
                 });
             group = group.element(
                 Snippet::source(file.text.as_str())
+                    .line_start(file.first_line)
                     .path(file.path.to_string_lossy())
                     .fold(true)
                     .annotations(annotations),
@@ -432,6 +447,22 @@ error[unknown-key]: unknown key `EXTRA_TAG`
     fn line_column_counts_characters() {
         assert_eq!(line_column("ab\ncé d", 7), (2, 4));
         assert_eq!(line_column("abc", 99), (1, 4));
+    }
+
+    #[test]
+    fn a_line_of_a_larger_file_keeps_its_line_number() {
+        let file = SourceFile::starting_at_line("calls.txt", "area(1)", 57);
+        let d = Diagnostic::error(codes::WAVE_TYPE, "bad").with_label(Label::primary(
+            &file,
+            5..6,
+            "here",
+        ));
+        assert!(
+            d.render(false).contains("--> calls.txt:57:6"),
+            "{}",
+            d.render(false)
+        );
+        assert_eq!(d.to_json()["labels"][0]["line"], 57);
     }
 
     #[test]

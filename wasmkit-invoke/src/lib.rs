@@ -3,18 +3,79 @@
 //! This crate owns the engine ([`runtime`]: wasmtime with epoch
 //! interruption and the compile [`cache`]), reading inputs ([`input`]:
 //! `.wasm` or `.wat`), guest [`limits`] (time, fuel, memory) and their
-//! diagnostics, the WASI [`sandbox`], and calls with WAVE arguments.
+//! diagnostics, the WASI [`sandbox`], and calls with WAVE arguments on a
+//! component or core module instance ([`session`]).
 //!
 //! It must not plan or run cargo builds (that is `wasmkit-build`'s), and it
 //! reports every problem as a `wasmkit_core::Diagnostic`.
 
 pub mod cache;
+pub mod call;
+pub mod calls;
+pub mod component;
 pub mod input;
 pub mod limits;
+pub mod module;
+pub mod runner;
 pub mod runtime;
 pub mod sandbox;
+pub mod session;
+pub mod wit;
 
 /// The wasmtime this crate runs on, for crates that host guests themselves.
 pub use wasmtime;
 /// The WASI implementation matching [`wasmtime`].
 pub use wasmtime_wasi;
+
+pub use call::CallSource;
+pub use input::{WasmInput, WasmKind};
+pub use limits::Limits;
+pub use runtime::{Runtime, RuntimeOptions};
+pub use sandbox::{OutputSink, SandboxOptions};
+pub use session::{CallOutput, Session, SessionOptions};
+
+/// Splits `a, (b, c), "d,e"` at its top-level commas, leaving commas inside
+/// brackets, strings and chars alone.
+pub(crate) fn split_top_level(s: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            '"' | '\'' => {
+                while let Some((_, d)) = chars.next() {
+                    if d == '\\' {
+                        chars.next();
+                    } else if d == c {
+                        break;
+                    }
+                }
+            }
+            ',' if depth == 0 => {
+                parts.push(s[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = s[start..].trim();
+    if !last.is_empty() || !parts.is_empty() {
+        parts.push(last);
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn top_level_split() {
+        assert_eq!(
+            super::split_top_level(r#"1, (2, 3), "a,b", ',' "#),
+            vec!["1", "(2, 3)", r#""a,b""#, "','"]
+        );
+        assert!(super::split_top_level("").is_empty());
+    }
+}

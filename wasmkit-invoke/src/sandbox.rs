@@ -206,6 +206,17 @@ impl OutputSink {
         })
     }
 
+    /// Takes what a capturing sink kept so far (and the count of bytes it
+    /// dropped), leaving it empty.
+    pub fn take_captured(&self) -> (Vec<u8>, usize) {
+        self.with(|s| match &mut s.target {
+            SinkTarget::Memory { kept, dropped, .. } => {
+                (std::mem::take(kept), std::mem::take(dropped))
+            }
+            SinkTarget::Stdout(_) => (Vec::new(), 0),
+        })
+    }
+
     /// Whether output reaches a terminal (then each call's output is flushed at once).
     pub fn is_terminal(&self) -> bool {
         self.with(|s| matches!(s.target, SinkTarget::Stdout(_)))

@@ -1,9 +1,17 @@
 //! `cargo wasmkit invoke`: call a component's functions with WAVE arguments.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::Args;
-use wasmkit_core::{Diagnostic, Shell, codes};
+use wasmkit_core::{Diagnostic, ExitStatus, MessageFormat, Shell, codes, display_path};
+use wasmkit_invoke::calls::Calls;
+use wasmkit_invoke::limits::{self, Limits};
+use wasmkit_invoke::runner::{Format, Runner};
+use wasmkit_invoke::sandbox::{DirGrant, parse_env};
+use wasmkit_invoke::{
+    OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
+};
 
 use super::CommandResult;
 use crate::cli::{ManifestArgs, ProfileArgs};
@@ -31,15 +39,15 @@ pub struct InvokeArgs {
     /// Give the guest every environment variable of this process
     #[arg(long)]
     pub inherit_env: bool,
-    /// Stop a call that runs longer than this (e.g. 500ms, 10s)
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    /// Stop a call that runs longer than this (e.g. 500ms, 10s; `off` for no limit)
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub timeout: String,
     /// Stop a call after this much fuel (wasm instructions, roughly)
     #[arg(long, value_name = "N")]
     pub fuel: Option<u64>,
     /// Cap on the guest's linear memory (e.g. 64MiB)
-    #[arg(long, value_name = "BYTES")]
-    pub max_memory: Option<String>,
+    #[arg(long, value_name = "BYTES", default_value = "1GiB")]
+    pub max_memory: String,
     /// Do not read or write the compile cache
     #[arg(long)]
     pub no_cache: bool,
@@ -50,7 +58,108 @@ pub struct InvokeArgs {
 }
 
 impl InvokeArgs {
-    pub fn run(&self, _shell: &Shell) -> CommandResult {
-        Err(Diagnostic::error(codes::USAGE, "`invoke` is not available yet").into())
+    pub fn run(&self, shell: &Shell) -> CommandResult {
+        let options = self.session_options()?;
+        let (artifact, call_args) = self.artifact(shell)?;
+        let runtime = Runtime::new(&RuntimeOptions {
+            fuel: self.fuel.is_some(),
+            ..RuntimeOptions::with_default_cache(self.no_cache)
+        })?;
+        let input = WasmInput::read(&artifact)?;
+        let format = match shell.format() {
+            MessageFormat::Json => Format::Json,
+            MessageFormat::Human => Format::Wave,
+        };
+        let results = OutputSink::stdout();
+        // With JSON on stdout, the guest's own stdout is captured and carried
+        // inside each call's object instead of breaking the JSON lines.
+        let guest_out = match format {
+            Format::Json => OutputSink::capture(1 << 20),
+            Format::Wave => results.clone(),
+        };
+        let started = Instant::now();
+        let (mut session, cache) = Session::start(&runtime, &input, &options, &guest_out, None)?;
+        shell.verbose(format_args!(
+            "loaded {} ({cache:?}) in {:.1?}",
+            display_path(&artifact),
+            started.elapsed()
+        ));
+        let runner = Runner {
+            results: &results,
+            guest_out: &guest_out,
+            format,
+        };
+        if self.list {
+            runner.list(&session.listing());
+            if call_args.is_empty() && self.calls_from.is_none() {
+                return Ok(ExitStatus::Success);
+            }
+        }
+        let calls = Calls::new(call_args, self.calls_from.as_deref())?;
+        if calls.is_empty() {
+            return Err(Diagnostic::error(codes::USAGE, "nothing to call")
+                .with_help(
+                    "give calls such as 'area(circle({radius: 1.0}))', `--calls-from FILE`, or `--list`",
+                )
+                .into());
+        }
+        Ok(runner.run(&mut session, calls, &mut |d: &Diagnostic| {
+            shell.diagnostic(d)
+        }))
+    }
+
+    fn session_options(&self) -> Result<SessionOptions, Diagnostic> {
+        let timeout = limits::parse_timeout(&self.timeout).map_err(|e| {
+            Diagnostic::error(
+                codes::INVALID_OPTION,
+                format!("invalid `--timeout {}`: {e}", self.timeout),
+            )
+            .with_help("write a duration such as `500ms`, `10s` or `2m`, or `off`")
+        })?;
+        let max_memory = limits::parse_bytes(&self.max_memory).ok_or_else(|| {
+            Diagnostic::error(
+                codes::INVALID_OPTION,
+                format!("invalid `--max-memory {}`", self.max_memory),
+            )
+            .with_help("write a size such as `64MiB`, `1GiB` or a number of bytes")
+        })?;
+        let dirs = self
+            .dir
+            .iter()
+            .map(|d| DirGrant::parse(d))
+            .collect::<Result<_, _>>()?;
+        let env = self
+            .env
+            .iter()
+            .map(|e| parse_env(e))
+            .collect::<Result<_, _>>()?;
+        Ok(SessionOptions {
+            sandbox: SandboxOptions {
+                dirs,
+                env,
+                inherit_env: self.inherit_env,
+            },
+            limits: Limits {
+                timeout,
+                fuel: self.fuel,
+                max_memory,
+            },
+        })
+    }
+
+    /// The artifact to invoke and the calls: a file given first, or the
+    /// built artifact of `-p` (or of the current directory's plugin).
+    fn artifact(&self, _shell: &Shell) -> Result<(PathBuf, Vec<String>), Diagnostic> {
+        if self.package.is_none()
+            && let Some(first) = self.args.first()
+            && (Path::new(first).exists() || !first.contains('('))
+        {
+            return Ok((PathBuf::from(first), self.args[1..].to_vec()));
+        }
+        Err(Diagnostic::error(
+            codes::USAGE,
+            "invoking a package's artifact is not available yet",
+        )
+        .with_help("give the path of a .wasm or .wat file first"))
     }
 }

@@ -1,0 +1,271 @@
+//! One guest instance and the calls made on it, for a component or a core
+//! module alike.
+
+use std::sync::Arc;
+
+use wasmkit_core::{Diagnostic, codes};
+use wasmtime::component::wasm_wave::untyped::UntypedValue;
+use wasmtime::component::wasm_wave::wasm::{DisplayFuncResults, WasmValue};
+
+use crate::call::CallSource;
+use crate::component::{ComponentExports, ComponentSession};
+use crate::input::WasmInput;
+use crate::limits::Limits;
+use crate::module::ModuleSession;
+use crate::runtime::{CacheOutcome, Compiled, Runtime};
+use crate::sandbox::{OutputSink, SandboxOptions};
+
+/// How a session runs its guest.
+#[derive(Clone, Debug, Default)]
+pub struct SessionOptions {
+    /// What the guest may reach.
+    pub sandbox: SandboxOptions,
+    /// Time, fuel and memory limits per call.
+    pub limits: Limits,
+}
+
+/// An instantiated guest.
+#[derive(Debug)]
+pub enum Session {
+    /// A component.
+    Component(ComponentSession),
+    /// A core module.
+    Module(ModuleSession),
+}
+
+/// One call's results.
+#[derive(Clone, Debug)]
+pub enum CallResults {
+    /// Component values.
+    Component(Vec<wasmtime::component::Val>),
+    /// Core values.
+    Module(Vec<wasmtime::Val>),
+}
+
+/// The outcome of one call.
+#[derive(Clone, Debug)]
+pub struct CallOutput {
+    /// The function as the user named it.
+    pub name: String,
+    /// The results as WAVE, exactly as `wasmtime run --invoke` prints them.
+    pub wave: String,
+    /// The values.
+    pub results: CallResults,
+}
+
+/// An exported function and its signature, for `--list`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Listing {
+    /// The full name to call it by.
+    pub name: String,
+    /// `name: func(...) -> ...` in WIT.
+    pub signature: String,
+    /// Whether WAVE can call it (no resources, futures or streams).
+    pub callable: bool,
+}
+
+impl Session {
+    /// Compiles (through the cache) and instantiates `input`.
+    pub fn start(
+        runtime: &Runtime,
+        input: &WasmInput,
+        options: &SessionOptions,
+        stdout: &OutputSink,
+        stderr: Option<&OutputSink>,
+    ) -> Result<(Session, CacheOutcome), Diagnostic> {
+        let (compiled, outcome) = runtime.compile(input)?;
+        let session = Session::instantiate(runtime, &compiled, input, options, stdout, stderr)?;
+        Ok((session, outcome))
+    }
+
+    /// Instantiates an already compiled input.
+    pub fn instantiate(
+        runtime: &Runtime,
+        compiled: &Compiled,
+        input: &WasmInput,
+        options: &SessionOptions,
+        stdout: &OutputSink,
+        stderr: Option<&OutputSink>,
+    ) -> Result<Session, Diagnostic> {
+        let mut builder = options.sandbox.builder(stdout, stderr)?;
+        Ok(match compiled {
+            Compiled::Component(component) => {
+                let exports = Arc::new(ComponentExports::new(
+                    component,
+                    Some(Arc::from(input.bytes.as_slice())),
+                ));
+                Session::Component(ComponentSession::instantiate(
+                    runtime.engine(),
+                    component,
+                    exports,
+                    builder.build(),
+                    options.limits,
+                )?)
+            }
+            Compiled::Module(module) => Session::Module(ModuleSession::instantiate(
+                runtime.engine(),
+                module,
+                builder.build_p1(),
+                options.limits,
+            )?),
+        })
+    }
+
+    /// Makes one call.
+    pub fn call(&mut self, src: &CallSource) -> Result<CallOutput, Diagnostic> {
+        match self {
+            Session::Component(s) => {
+                let call = s.call(src)?;
+                Ok(CallOutput {
+                    wave: call.to_wave(),
+                    name: call.name,
+                    results: CallResults::Component(call.results),
+                })
+            }
+            Session::Module(s) => {
+                let call = s.call(src)?;
+                Ok(CallOutput {
+                    wave: call.to_wave(),
+                    name: call.name,
+                    results: CallResults::Module(call.results),
+                })
+            }
+        }
+    }
+
+    /// Every exported function with its signature.
+    pub fn listing(&self) -> Vec<Listing> {
+        match self {
+            Session::Component(s) => {
+                let exports = s.exports();
+                exports
+                    .funcs()
+                    .iter()
+                    .map(|f| Listing {
+                        name: f.full_name(),
+                        signature: exports.signature(f),
+                        callable: !f
+                            .ty
+                            .params()
+                            .map(|(_, t)| t)
+                            .chain(f.ty.results())
+                            .any(|t| crate::call::unsupported(&t)),
+                    })
+                    .collect()
+            }
+            Session::Module(s) => s
+                .funcs()
+                .iter()
+                .map(|(name, ty)| Listing {
+                    name: name.clone(),
+                    signature: format!("{name}: {}", crate::module::signature(ty)),
+                    callable: !ty
+                        .params()
+                        .chain(ty.results())
+                        .any(|t| matches!(t, wasmtime::ValType::Ref(_))),
+                })
+                .collect(),
+        }
+    }
+
+    /// Compares a call's results with an expected WAVE value (as values: the
+    /// expected text is read with the result's type and written back, so
+    /// `{y: 1, x: 2}` and `{x: 2, y: 1}` agree). Returns the expected value
+    /// in canonical form when they differ.
+    pub fn expect(
+        &self,
+        output: &CallOutput,
+        expected: &CallSource,
+    ) -> Result<Option<String>, Diagnostic> {
+        let text = expected.text().trim();
+        let canonical = match &output.results {
+            CallResults::Component(values) => {
+                let types = match self {
+                    Session::Component(s) => s
+                        .exports()
+                        .funcs()
+                        .iter()
+                        .find(|f| f.full_name() == output.name || f.name == output.name)
+                        .map(|f| f.ty.results().collect::<Vec<_>>()),
+                    Session::Module(_) => None,
+                };
+                canonical_results(expected, text, values, types)?
+            }
+            CallResults::Module(values) => {
+                let types = match self {
+                    Session::Module(s) => s
+                        .funcs()
+                        .iter()
+                        .find(|(n, _)| *n == output.name)
+                        .map(|(_, ty)| ty.results().collect::<Vec<_>>()),
+                    Session::Component(_) => None,
+                };
+                canonical_results(expected, text, values, types)?
+            }
+        };
+        Ok((canonical != output.wave).then_some(canonical))
+    }
+}
+
+fn canonical_results<V: WasmValue>(
+    expected: &CallSource,
+    text: &str,
+    values: &[V],
+    types: Option<Vec<V::Type>>,
+) -> Result<String, Diagnostic> {
+    let types = types.unwrap_or_default();
+    let parse_one = |t: &str, ty: &V::Type| -> Result<V, Diagnostic> {
+        UntypedValue::parse(t)
+            .and_then(|v| v.to_wasm_value::<V>(ty))
+            .map_err(|e| {
+                let offset = expected.text().find(t).unwrap_or(0);
+                let span = e.span();
+                Diagnostic::error(
+                    codes::EXPECTATION_INVALID,
+                    format!("the expected value `{text}` does not fit the result type"),
+                )
+                .with_label(expected.label(
+                    offset + span.start..offset + span.end,
+                    crate::call::reason(&e),
+                ))
+            })
+    };
+    let parsed: Vec<V> = match (types.as_slice(), values.len()) {
+        ([], 0) => {
+            if text != "()" {
+                return Err(Diagnostic::error(
+                    codes::EXPECTATION_INVALID,
+                    format!("the call returns nothing, but `{text}` is expected"),
+                )
+                .with_label(expected.label(0..expected.text().len(), "expected `()`")));
+            }
+            Vec::new()
+        }
+        ([ty], _) => vec![parse_one(text, ty)?],
+        (many, _) => {
+            // Several results (core modules): a tuple of values.
+            let inner = text
+                .strip_prefix('(')
+                .and_then(|t| t.strip_suffix(')'))
+                .unwrap_or(text);
+            let parts = crate::split_top_level(inner);
+            if parts.len() != many.len() {
+                return Err(Diagnostic::error(
+                    codes::EXPECTATION_INVALID,
+                    format!(
+                        "the call returns {} values, but `{text}` has {}",
+                        many.len(),
+                        parts.len()
+                    ),
+                )
+                .with_label(expected.label(0..expected.text().len(), "expected value")));
+            }
+            parts
+                .iter()
+                .zip(many)
+                .map(|(p, ty)| parse_one(p, ty))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    Ok(DisplayFuncResults(&parsed).to_string())
+}
