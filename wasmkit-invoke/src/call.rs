@@ -50,9 +50,24 @@ impl CallSource {
     }
 }
 
-/// Parses the call's syntax.
+/// Parses the call's syntax. The WIT spelling `ns:pkg/iface@1.0#func` is
+/// rewritten to WAVE's `ns:pkg/iface.func@1.0` first; both have the same
+/// length, so every span still points into the text as written.
 pub(crate) fn parse(src: &CallSource) -> Result<UntypedFuncCall<'_>, Diagnostic> {
-    UntypedFuncCall::parse(src.text()).map_err(|e| syntax_error(src, &e))
+    let text = src.text();
+    let name_end = text.find('(').unwrap_or(text.len());
+    if let Some(hash) = text[..name_end].find('#') {
+        let (instance, func) = (&text[..hash], &text[hash + 1..name_end]);
+        let name = match instance.split_once('@') {
+            Some((path, version)) => format!("{path}.{func}@{version}"),
+            None => format!("{instance}.{func}"),
+        };
+        let rewritten = format!("{name}{}", &text[name_end..]);
+        return UntypedFuncCall::parse(&rewritten)
+            .map(UntypedFuncCall::into_owned)
+            .map_err(|e| syntax_error(src, &e));
+    }
+    UntypedFuncCall::parse(text).map_err(|e| syntax_error(src, &e))
 }
 
 fn syntax_error(src: &CallSource, e: &ParserError) -> Diagnostic {

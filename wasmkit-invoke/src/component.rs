@@ -443,17 +443,16 @@ impl ComponentSession {
                         .resolution_error(src, name_span.clone(), name, why)
                 })?;
                 let f = &self.exports.funcs[index];
-                if let Some(ty) = f.unsupported_type() {
+                if f.unsupported_type().is_some() {
                     return Err(Diagnostic::error(
                         codes::UNSUPPORTED_TYPE,
                         format!("`{}` cannot be called with WAVE values", f.full_name()),
                     )
                     .with_label(src.label(name_span, "uses a type WAVE cannot write"))
                     .with_note(format!("its signature is `{}`", self.exports.signature(f)))
-                    .with_note(format!(
-                        "`{}` is a resource, future, stream or similar handle type",
-                        DisplayType(&ty)
-                    )));
+                    .with_note(
+                        "resources, futures and streams are handles that WAVE has no way to write",
+                    ));
                 }
                 let func = self
                     .instance

@@ -190,12 +190,70 @@ pub fn guest_error(
         d
     };
     if let Some(bt) = error.downcast_ref::<WasmBacktrace>() {
-        let frames = bt.to_string();
-        if !frames.trim().is_empty() {
-            d = d.with_note(format!("wasm backtrace:\n{}", frames.trim_end()));
+        let frames = backtrace_lines(&bt.to_string());
+        if !frames.is_empty() {
+            d = d.with_note(format!("wasm backtrace:\n{}", frames.join("\n")));
         }
     }
     d
+}
+
+/// The most frames a backtrace note shows.
+const MAX_FRAMES: usize = 24;
+
+/// wasmtime's backtrace text without its header, with runs of the same
+/// frame (deep recursion) collapsed, and at most [`MAX_FRAMES`] frames.
+fn backtrace_lines(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut last_frame = String::new();
+    let mut repeats = 0usize;
+    let mut shown = 0usize;
+    let mut hidden = 0usize;
+    let frame_of = |line: &str| -> String {
+        // "  12:   0x45bd - echo.wasm!f" → "0x45bd - echo.wasm!f"
+        line.trim_start()
+            .split_once(':')
+            .map_or(line, |(_, rest)| rest)
+            .trim()
+            .to_string()
+    };
+    let flush_repeats = |lines: &mut Vec<String>, repeats: usize| {
+        if repeats > 0 {
+            lines.push(format!("      ... the frame above {repeats} more time(s)"));
+        }
+    };
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with("error while executing") {
+            continue;
+        }
+        let is_frame = trimmed
+            .split_once(':')
+            .is_some_and(|(n, _)| n.chars().all(|c| c.is_ascii_digit()));
+        if is_frame {
+            let frame = frame_of(line);
+            if frame == last_frame {
+                repeats += 1;
+                continue;
+            }
+            flush_repeats(&mut lines, repeats);
+            repeats = 0;
+            last_frame = frame;
+            if shown >= MAX_FRAMES {
+                hidden += 1;
+                continue;
+            }
+            shown += 1;
+        } else if shown >= MAX_FRAMES {
+            continue;
+        }
+        lines.push(line.trim_end().to_string());
+    }
+    flush_repeats(&mut lines, repeats);
+    if hidden > 0 {
+        lines.push(format!("      ... and {hidden} more frame(s)"));
+    }
+    lines
 }
 
 fn memory_or_trap(name: &str, trap: &Trap, limiter: Option<&GuestLimiter>) -> Diagnostic {
@@ -305,6 +363,26 @@ mod tests {
         assert_eq!(parse_timeout("500ms"), Ok(Some(Duration::from_millis(500))));
         assert_eq!(parse_timeout("off"), Ok(None));
         assert!(parse_timeout("soon").is_err());
+    }
+
+    #[test]
+    fn backtraces_are_trimmed() {
+        let mut text = String::from("error while executing at wasm backtrace:\n");
+        text.push_str("    0: echo.wasm!descend\n");
+        for i in 1..5000 {
+            text.push_str(&format!("    {i}:   0x45bd - echo.wasm!descend\n"));
+        }
+        text.push_str("    5000:   0x10 - echo.wasm!main\n");
+        let lines = backtrace_lines(&text);
+        assert_eq!(
+            lines,
+            vec![
+                "    0: echo.wasm!descend",
+                "    1:   0x45bd - echo.wasm!descend",
+                "      ... the frame above 4998 more time(s)",
+                "    5000:   0x10 - echo.wasm!main",
+            ]
+        );
     }
 
     #[test]
