@@ -48,6 +48,14 @@ impl CallSource {
         let end = self.span.start + range.end.min(self.span.len());
         Label::primary(&self.file, start..end.max(start), message)
     }
+
+    /// A secondary (context) label at `range`.
+    pub fn context_label(&self, range: Range<usize>, message: impl Into<String>) -> Label {
+        Label {
+            primary: false,
+            ..self.label(range, message)
+        }
+    }
 }
 
 /// Parses the call's syntax. The WIT spelling `ns:pkg/iface@1.0#func` is

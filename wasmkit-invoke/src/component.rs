@@ -362,6 +362,8 @@ impl std::fmt::Debug for ComponentSession {
 pub struct ComponentCall {
     /// The function as the user named it.
     pub name: String,
+    /// The function's full name (`ns:pkg/iface.func@version` or `func`).
+    pub function: String,
     /// The results.
     pub results: Vec<Val>,
 }
@@ -489,6 +491,7 @@ impl ComponentSession {
             })?;
         Ok(ComponentCall {
             name: name.to_string(),
+            function: self.exports.funcs[index].full_name(),
             results,
         })
     }

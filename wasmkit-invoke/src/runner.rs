@@ -150,7 +150,7 @@ impl Runner<'_> {
                     &serde_json::json!({
                         "reason": "wasmkit-call",
                         "call": call.text(),
-                        "function": out.name,
+                        "function": out.function,
                         "results": out.values(),
                         "wave": out.wave,
                         "stdout": String::from_utf8_lossy(&stdout),

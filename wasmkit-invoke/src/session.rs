@@ -47,6 +47,8 @@ pub enum CallResults {
 pub struct CallOutput {
     /// The function as the user named it.
     pub name: String,
+    /// The function's full name.
+    pub function: String,
     /// The results as WAVE, exactly as `wasmtime run --invoke` prints them.
     pub wave: String,
     /// The values.
@@ -119,6 +121,7 @@ impl Session {
                 Ok(CallOutput {
                     wave: call.to_wave(),
                     name: call.name,
+                    function: call.function,
                     results: CallResults::Component(call.results),
                 })
             }
@@ -126,6 +129,7 @@ impl Session {
                 let call = s.call(src)?;
                 Ok(CallOutput {
                     wave: call.to_wave(),
+                    function: call.name.clone(),
                     name: call.name,
                     results: CallResults::Module(call.results),
                 })
@@ -185,7 +189,7 @@ impl Session {
                         .exports()
                         .funcs()
                         .iter()
-                        .find(|f| f.full_name() == output.name || f.name == output.name)
+                        .find(|f| f.full_name() == output.function)
                         .map(|f| f.ty.results().collect::<Vec<_>>()),
                     Session::Module(_) => None,
                 };
@@ -196,7 +200,7 @@ impl Session {
                     Session::Module(s) => s
                         .funcs()
                         .iter()
-                        .find(|(n, _)| *n == output.name)
+                        .find(|(n, _)| *n == output.function)
                         .map(|(_, ty)| ty.results().collect::<Vec<_>>()),
                     Session::Component(_) => None,
                 };
