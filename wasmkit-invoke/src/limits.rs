@@ -319,7 +319,7 @@ pub fn parse_bytes(s: &str) -> Option<usize> {
         _ => return None,
     };
     let bytes = number * multiplier;
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 1e18 {
+    if !bytes.is_finite() || !(0.0..=1e18).contains(&bytes) {
         return None;
     }
     #[expect(
