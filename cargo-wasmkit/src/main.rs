@@ -12,5 +12,5 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse_from(cli::normalize_args(std::env::args_os()));
-    commands::run(cli).into()
+    commands::run(&cli).into()
 }

@@ -1,1 +1,27 @@
 //! Building plugins with their own settings, and verifying the artifacts.
+//!
+//! This crate owns `cargo wasmkit build`: planning the cargo invocations
+//! for the selected plugins ([`plan`]), running cargo and reading its JSON
+//! messages, checking (and installing) wasm targets ([`toolchain`]),
+//! wrapping core modules into components ([`component`]), and the
+//! artifacts with their records ([`artifact`]), which `invoke` and `verify`
+//! read. [`build`] ties these together.
+//!
+//! The build takes resolved settings from `wasmkit-core` and must not read
+//! configuration itself; it prints nothing on stdout but cargo's own JSON
+//! messages, passed through with `--message-format json` (the binary
+//! prints the records and the diagnostics).
+
+pub mod artifact;
+mod cargo;
+pub mod component;
+mod display;
+mod explain;
+pub mod plan;
+mod run;
+pub mod scaffold;
+pub mod toolchain;
+pub mod verify;
+
+pub use artifact::{ArtifactLocation, ArtifactRecord, ArtifactState, is_up_to_date, locate};
+pub use run::{BuildOptions, BuildOutcome, BuiltArtifact, build};

@@ -52,6 +52,8 @@ pub const USAGE: Code = Code::input("usage");
 pub const READ_FAILED: Code = Code::input("read-failed");
 /// A file could not be written.
 pub const WRITE_FAILED: Code = Code::failure("write-failed");
+/// `new` refused: an invalid package name, or a destination that is not empty, already a member or excluded from the workspace.
+pub const NEW_REFUSED: Code = Code::input("new-refused");
 
 // Cargo and the workspace.
 /// `cargo metadata` failed: the manifest or workspace is broken.

@@ -160,7 +160,10 @@ impl Shell {
     /// Installs (or removes) the progress display that stderr writes must
     /// step around.
     pub fn set_stderr_guard(&self, guard: Option<Box<dyn StderrGuard>>) {
-        *self.guard.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = guard;
+        *self
+            .guard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = guard;
     }
 
     /// Writes raw text to stderr, around any progress display.
@@ -170,7 +173,10 @@ impl Shell {
         } else {
             std::borrow::Cow::Owned(anstream::adapter::strip_str(text).to_string())
         };
-        let guard = self.guard.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self
+            .guard
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut write = || {
             // Nothing useful can be done when stderr itself is gone.
             let _ = io::stderr().lock().write_all(text.as_bytes());

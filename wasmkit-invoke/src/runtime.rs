@@ -199,10 +199,10 @@ pub fn invalid_wasm(input: &WasmInput, error: &wasmtime::Error) -> Diagnostic {
         .any(|c| c.to_string().contains("unexpected end"))
     {
         d = d.with_help("the file is truncated: was its build interrupted? rebuild it");
-    } else if error
-        .chain()
-        .any(|c| c.to_string().contains("support is not enabled"))
-    {
+    } else if error.chain().any(|c| {
+        let text = c.to_string();
+        text.contains("not enabled") || text.contains("must be enabled")
+    }) {
         d = d.with_help("the module uses a WebAssembly proposal this wasmtime does not enable");
     }
     d

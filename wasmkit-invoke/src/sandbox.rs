@@ -224,7 +224,10 @@ impl OutputSink {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut SinkState) -> R) -> R {
-        let mut state = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut state)
     }
 

@@ -4,7 +4,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use wasmkit_core::{Diagnostic, ExitStatus, MessageFormat, Shell, codes, display_path};
+use wasmkit_build::artifact::{ArtifactState, locate};
+use wasmkit_core::config::CliOverrides;
+use wasmkit_core::workspace::{PackageSelection, Project};
+use wasmkit_core::{
+    Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, codes, display_path,
+};
 use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::runner::{Format, Runner};
@@ -14,6 +19,7 @@ use wasmkit_invoke::{
 };
 
 use super::CommandResult;
+use super::build::{BuildSteps, build_and_verify};
 use crate::cli::{ManifestArgs, ProfileArgs};
 
 #[derive(Debug, Args)]
@@ -104,7 +110,7 @@ impl InvokeArgs {
                 .into());
         }
         Ok(runner.run(&mut session, calls, &mut |d: &Diagnostic| {
-            shell.diagnostic(d)
+            shell.diagnostic(d);
         }))
     }
 
@@ -148,18 +154,60 @@ impl InvokeArgs {
     }
 
     /// The artifact to invoke and the calls: a file given first, or the
-    /// built artifact of `-p` (or of the current directory's plugin).
-    fn artifact(&self, _shell: &Shell) -> Result<(PathBuf, Vec<String>), Diagnostic> {
+    /// built artifact of `-p` (or of the current directory's plugin), built
+    /// and verified first when it is missing or older than its sources.
+    fn artifact(&self, shell: &Shell) -> Result<(PathBuf, Vec<String>), Diagnostics> {
         if self.package.is_none()
             && let Some(first) = self.args.first()
             && (Path::new(first).exists() || !first.contains('('))
         {
             return Ok((PathBuf::from(first), self.args[1..].to_vec()));
         }
-        Err(Diagnostic::error(
-            codes::USAGE,
-            "invoking a package's artifact is not available yet",
-        )
-        .with_help("give the path of a .wasm or .wat file first"))
+        let project = Project::load(&self.manifest.cargo_options())?;
+        let selection = PackageSelection {
+            packages: self.package.iter().cloned().collect(),
+            ..PackageSelection::default()
+        };
+        let overrides = CliOverrides {
+            release: self.profile.release,
+            profile: self.profile.profile.clone(),
+            ..CliOverrides::default()
+        };
+        let selected = project.select(&selection, &overrides)?;
+        shell.diagnostics(&selected.warnings);
+        let plugin = match selected.plugins.as_slice() {
+            [one] => one,
+            many => {
+                let names: Vec<&str> = many.iter().map(PluginConfig::name).collect();
+                return Err(Diagnostic::error(
+                    codes::USAGE,
+                    "which plugin? this workspace has several",
+                )
+                .with_note(format!("the plugins are: {}", names.join(", ")))
+                .with_help("name one with `-p`, run inside its directory, or give a .wasm file")
+                .into());
+            }
+        };
+        let location = locate(&project, plugin);
+        if !matches!(location.state(plugin), ArtifactState::Current(_)) {
+            let status = build_and_verify(
+                &project,
+                std::slice::from_ref(plugin),
+                BuildSteps::default(),
+                shell,
+            );
+            if status != ExitStatus::Success {
+                return Err(Diagnostic::error(
+                    codes::BUILD_FAILED,
+                    format!(
+                        "cannot invoke `{}`: its build or verification failed",
+                        plugin.name()
+                    ),
+                )
+                .with_help("see the errors above")
+                .into());
+            }
+        }
+        Ok((location.wasm, self.args.clone()))
     }
 }

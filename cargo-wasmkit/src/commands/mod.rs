@@ -16,7 +16,7 @@ use crate::cli::{Cli, Command};
 pub type CommandResult = Result<ExitStatus, Diagnostics>;
 
 /// Runs the parsed command line and reports its outcome.
-pub fn run(cli: Cli) -> ExitStatus {
+pub fn run(cli: &Cli) -> ExitStatus {
     let shell = Shell::new(
         cli.global.color(),
         cli.global.message_format(),

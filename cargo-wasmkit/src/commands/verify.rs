@@ -2,9 +2,17 @@
 //! way their host will.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
-use wasmkit_core::{Diagnostic, Shell, codes};
+use wasmkit_build::artifact::locate;
+use wasmkit_build::verify::{
+    self, ArtifactReport, ExpectedCall, Verdict, VerifySettings, VerifyTarget,
+};
+use wasmkit_core::workspace::Project;
+use wasmkit_core::{Diagnostic, Diagnostics, ExitStatus, HostKind, MessageFormat, Shell, codes};
+use wasmkit_invoke::call::CallSource;
+use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
 
 use super::CommandResult;
 use crate::cli::CargoSelection;
@@ -16,7 +24,7 @@ pub struct VerifyArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub selection: CargoSelection,
-    /// The host profile to check against
+    /// The host profile to check against (default: the plugin's HOST, else envoy for proxy-wasm modules and wasmtime otherwise)
     #[arg(long, value_enum)]
     pub host: Option<HostArg>,
     /// Plugin configuration file (its bytes are passed to `proxy_on_configure`)
@@ -44,8 +52,141 @@ pub enum HostArg {
     Higress,
 }
 
-impl VerifyArgs {
-    pub fn run(&self, _shell: &Shell) -> CommandResult {
-        Err(Diagnostic::error(codes::USAGE, "`verify` is not available yet").into())
+impl From<HostArg> for HostKind {
+    fn from(h: HostArg) -> HostKind {
+        match h {
+            HostArg::Wasmtime => HostKind::Wasmtime,
+            HostArg::Envoy => HostKind::Envoy,
+            HostArg::Higress => HostKind::Higress,
+        }
     }
+}
+
+/// Limits for every guest call verify makes: a callback that does not
+/// return within seconds would stall a real host's worker.
+pub fn verify_limits() -> Limits {
+    Limits {
+        timeout: Some(Duration::from_secs(5)),
+        fuel: None,
+        max_memory: 512 << 20,
+    }
+}
+
+impl VerifyArgs {
+    pub fn run(&self, shell: &Shell) -> CommandResult {
+        let settings = VerifySettings {
+            limits: verify_limits(),
+            run_commands: self.run,
+            deny_warnings: self.deny_warnings,
+        };
+        let (targets, unavailable) = if self.files.is_empty() {
+            self.plugin_targets()?
+        } else {
+            (self.file_targets()?, Vec::new())
+        };
+        let runtime = Runtime::new(&RuntimeOptions::with_default_cache(false))?;
+        let reports = verify::verify(&runtime, &targets, &settings);
+        let status = report(shell, &reports, self.deny_warnings);
+        shell.diagnostics(&unavailable);
+        let unavailable = Diagnostics(unavailable).exit_status();
+        Ok(status.worst(unavailable))
+    }
+
+    /// `--config`, `--invoke` and `--expect`, which apply to files and, over
+    /// their own settings, to plugins.
+    fn overrides(&self) -> Result<(Option<Vec<u8>>, Vec<ExpectedCall>), Diagnostics> {
+        if !self.expect.is_empty() && self.expect.len() != self.invoke.len() {
+            return Err(Diagnostic::error(
+                codes::EXPECTATION_INVALID,
+                format!(
+                    "{} `--invoke` but {} `--expect`",
+                    self.invoke.len(),
+                    self.expect.len()
+                ),
+            )
+            .with_help("give one `--expect` per `--invoke`, in the same order, or none")
+            .into());
+        }
+        let config = match &self.config {
+            None => None,
+            Some(path) => Some(std::fs::read(path).map_err(|e| Diagnostic::read_failed(path, &e))?),
+        };
+        let calls: Vec<ExpectedCall> = self
+            .invoke
+            .iter()
+            .enumerate()
+            .map(|(i, call)| ExpectedCall {
+                call: CallSource::argument(call),
+                expect: self.expect.get(i).map(|e| CallSource::argument(e)),
+            })
+            .collect();
+        Ok((config, calls))
+    }
+
+    fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
+        let (config, calls) = self.overrides()?;
+        Ok(self
+            .files
+            .iter()
+            .map(|path| VerifyTarget {
+                host: self.host.map(HostKind::from),
+                config: config.clone(),
+                calls: calls.clone(),
+                ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
+            })
+            .collect())
+    }
+
+    /// The selected plugins' artifacts. A plugin without a current artifact
+    /// is reported, not verified.
+    fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
+        let (config, calls) = self.overrides()?;
+        let project = Project::load(&self.selection.manifest.cargo_options())?;
+        let selected =
+            project.select(&self.selection.packages(), &self.selection.overrides(&[]))?;
+        let mut targets = Vec::new();
+        let mut unavailable = selected.warnings;
+        for plugin in &selected.plugins {
+            let location = locate(&project, plugin);
+            match location.state(plugin).into_current(plugin, &location) {
+                Ok(_) => {
+                    let mut target = verify::plugin_target(plugin, location.wasm.clone());
+                    if let Some(host) = self.host {
+                        target.host = Some(host.into());
+                    }
+                    if config.is_some() {
+                        target.config.clone_from(&config);
+                        target.problems.clear();
+                    }
+                    if !calls.is_empty() {
+                        target.calls.clone_from(&calls);
+                    }
+                    targets.push(target);
+                }
+                Err(ds) => unavailable.extend(ds),
+            }
+        }
+        Ok((targets, unavailable))
+    }
+}
+
+/// Prints one line per artifact and its diagnostics (or one JSON object per
+/// artifact), and returns the run's exit status.
+pub fn report(shell: &Shell, reports: &[ArtifactReport], deny_warnings: bool) -> ExitStatus {
+    let mut status = ExitStatus::Success;
+    for r in reports {
+        status = status.worst(r.exit_status(deny_warnings));
+        if shell.format() == MessageFormat::Json {
+            shell.json(&r.to_json());
+            continue;
+        }
+        let line = format!("{} in {:.1}ms", r.summary(), r.duration_ms);
+        match r.verdict {
+            Verdict::Pass => shell.status("Verified", line),
+            Verdict::Warn => shell.status_warn("Verified", format!("{line}, with warnings")),
+            Verdict::Fail => shell.status_error("Failed", line),
+        }
+        shell.diagnostics(&r.diagnostics);
+    }
+    status
 }

@@ -2,8 +2,9 @@
 //! runs it (first argument `wasmkit`), on fixture projects copied into
 //! temporary directories.
 
-// Test modules: `pub` marks what sibling modules use.
-#![allow(unreachable_pub)]
+// Test code: `pub` marks what sibling modules use, and a failed unwrap is
+// a failed test.
+#![allow(unreachable_pub, clippy::unwrap_used)]
 
 mod support;
 

@@ -137,7 +137,9 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 pub fn build_guest(workspace: &Path, package: &str, target: &str) -> PathBuf {
     static BUILT: OnceLock<std::sync::Mutex<Vec<(PathBuf, String, String)>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
-    let _guard = built.lock().unwrap_or_else(|e| e.into_inner());
+    let _guard = built
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let target_dir = shared_target_dir();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)

@@ -1,0 +1,1 @@
+//! `cargo wasmkit config` tests.

@@ -1,0 +1,313 @@
+//! `cargo wasmkit verify` tests: components, proxy-wasm modules (the
+//! example plugin built with and without its tag), other core modules, and
+//! files that are not wasm at all.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use snapbox::str;
+
+use crate::support::{Scratch, build_guest, guests_workspace, repo_root, wasmkit};
+
+fn echo() -> PathBuf {
+    static ECHO: OnceLock<PathBuf> = OnceLock::new();
+    ECHO.get_or_init(|| build_guest(&guests_workspace(), "echo", "wasm32-wasip2"))
+        .clone()
+}
+
+fn shapes() -> PathBuf {
+    static SHAPES: OnceLock<PathBuf> = OnceLock::new();
+    SHAPES
+        .get_or_init(|| build_guest(&repo_root().join("examples"), "shapes", "wasm32-wasip2"))
+        .clone()
+}
+
+fn verify(cache: &Scratch) -> snapbox::cmd::Command {
+    wasmkit()
+        .arg("verify")
+        .env("WASMKIT_CACHE_DIR", cache.path())
+}
+
+/// The JSON report of one artifact.
+fn json_report(cmd: snapbox::cmd::Command) -> (Option<i32>, serde_json::Value) {
+    let out = cmd.args(["--message-format", "json"]).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let first = stdout.lines().next().unwrap_or_else(|| {
+        panic!(
+            "no JSON on stdout; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), serde_json::from_str(first).unwrap())
+}
+
+#[test]
+fn a_good_component_passes_with_its_expectations() {
+    let cache = Scratch::empty();
+    let out = verify(&cache)
+        .arg(shapes())
+        .args([
+            "--invoke",
+            "area(circle({radius: 1.0}))",
+            "--expect",
+            "3.141592653589793",
+        ])
+        .args([
+            "--invoke",
+            "geometry.perimeter(rectangle({height: 3.0, width: 2.0}))",
+            "--expect",
+            "10.0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("    Verified "), "{stderr}");
+    assert!(
+        stderr.contains("(component, exports area, example:shapes/geometry@0.1.0, host wasmtime, 90.8 KiB, 2/2 calls)")
+            || stderr.contains("2/2 calls"),
+        "{stderr}"
+    );
+
+    let (code, report) = json_report(verify(&cache).arg(shapes()).args([
+        "--invoke",
+        "area(circle({radius: 1.0}))",
+        "--expect",
+        "3.141592653589793",
+    ]));
+    assert_eq!(code, Some(0));
+    assert_eq!(report["reason"], "wasmkit-verify");
+    assert_eq!(report["kind"], "component");
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["host"], "wasmtime");
+    assert_eq!(report["calls"][0]["result"], "3.141592653589793");
+    assert_eq!(report["calls"][0]["passed"], true);
+    let checks: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["valid", "imports", "instantiate"]);
+}
+
+#[test]
+fn a_failing_expectation_shows_expected_against_actual() {
+    let cache = Scratch::empty();
+    verify(&cache)
+        .arg(shapes())
+        .args(["--invoke", "geometry.describe(circle({radius: 2.0}))", "--expect", "\"a circle\""])
+        .assert()
+        .code(1)
+        .stdout_eq(str![])
+        .stderr_eq(str![[r#"
+      Failed [..]shapes.wasm (component, exports area, example:shapes/geometry@0.1.0, host wasmtime, 90.8 KiB, 0/1 calls) in [..]ms
+error[expectation-failed]: `geometry.describe(circle({radius: 2.0}))` returned `"circle of radius 2"`, expected `"a circle"`
+ --> <call>:1:1
+  |
+1 | geometry.describe(circle({radius: 2.0}))
+  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^ returned `"circle of radius 2"`
+  |
+ ::: <call>:1:1
+  |
+1 | "a circle"
+  | ---------- expected this
+  |
+  = help: fix the component, or `VERIFY_EXPECT` if the expectation is wrong
+
+
+"#]]);
+}
+
+#[test]
+fn expectations_compare_values_not_text() {
+    // Field order and float spelling differ; the values are equal.
+    let cache = Scratch::empty();
+    verify(&cache)
+        .arg(echo())
+        .args([
+            "--invoke",
+            "echo-point({x: 1, y: 2})",
+            "--expect",
+            "{ y: 2, x: 1 }",
+        ])
+        .args(["--invoke", "echo-f64(1)", "--expect", "1.0"])
+        .args(["--invoke", "nothing()", "--expect", "()"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_trapping_call_fails_verification() {
+    let cache = Scratch::empty();
+    let out = verify(&cache)
+        .arg(echo())
+        .args(["--invoke", "trap()"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("      Failed "), "{stderr}");
+    assert!(stderr.contains("error[trap]: `trap` trapped"), "{stderr}");
+    assert!(
+        stderr.contains("echo: trap requested"),
+        "the guest's output is shown: {stderr}"
+    );
+}
+
+#[test]
+fn a_component_import_nothing_provides_is_named() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "needs-host.wat",
+        r#"(component
+  (import "my:plugin/host@1.0.0" (instance
+    (export "log" (func (param "msg" string)))))
+  (import "wasi:cli/environment@0.2.0" (instance
+    (export "get-arguments" (func (result (list string))))))
+)
+"#,
+    );
+    verify(&cache)
+        .current_dir(dir.path())
+        .arg("needs-host.wat")
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
+      Failed needs-host.wat (component, host wasmtime, [..]) in [..]ms
+error[unprovided-import]: the component imports `my:plugin/host@1.0.0`, which the wasmtime host profile does not provide
+--> needs-host.wat
+ = note: the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets
+ = help: remove the import (check which dependency pulls it in), or run the component in a host that provides it
+
+
+"#]]);
+}
+
+#[test]
+fn a_component_against_a_proxy_wasm_host_is_refused() {
+    let cache = Scratch::empty();
+    let out = verify(&cache)
+        .args(["--host", "envoy"])
+        .arg(shapes())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("a component cannot be loaded by envoy"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn core_modules_and_commands_say_what_they_are() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "plain.wat",
+        "(module (func (export \"f\") (result i32) i32.const 7))",
+    );
+    dir.write(
+        "imports.wat",
+        "(module (import \"env\" \"host_fn\" (func)) (func (export \"g\")))",
+    );
+    dir.write(
+        "cmd.wat",
+        r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") i32.const 3 call $exit))"#,
+    );
+    let (code, report) = json_report(verify(&cache).current_dir(dir.path()).arg("plain.wat"));
+    assert_eq!(code, Some(0));
+    assert_eq!(report["kind"], "core-module");
+    assert_eq!(report["checks"][2]["name"], "instantiate");
+    assert_eq!(report["checks"][2]["passed"], true);
+
+    let (code, report) = json_report(verify(&cache).current_dir(dir.path()).arg("imports.wat"));
+    assert_eq!(code, Some(0));
+    assert_eq!(report["checks"][1]["detail"], "imports: env::host_fn");
+
+    // A WASI command is checked, not run, unless --run.
+    let (code, report) = json_report(verify(&cache).current_dir(dir.path()).arg("cmd.wat"));
+    assert_eq!(code, Some(0));
+    assert_eq!(report["kind"], "wasi-command");
+    assert_eq!(
+        report["checks"][2]["detail"],
+        "not run (pass --run to run `_start`)"
+    );
+    let out = verify(&cache)
+        .current_dir(dir.path())
+        .args(["--run", "cmd.wat"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("error[guest-exit]: `_start` exited with status 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn files_that_are_not_wasm_are_named_and_verification_goes_on() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write("empty.wasm", "");
+    dir.write("notes.wasm", "these are notes\n");
+    let full = std::fs::read(shapes()).unwrap();
+    dir.write("truncated.wasm", &full[..200]);
+    verify(&cache)
+        .current_dir(dir.path())
+        .args(["empty.wasm", "notes.wasm", "truncated.wasm"])
+        .arg(shapes())
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
+      Failed empty.wasm (unreadable) in [..]ms
+error[not-wasm]: `empty.wasm` is empty, not a WebAssembly file
+--> empty.wasm
+ = help: was the build interrupted? rebuild it
+
+      Failed notes.wasm (unreadable) in [..]ms
+error[not-wasm]: `notes.wasm` is not a WebAssembly file
+--> notes.wasm
+ = note: it is text, but not WebAssembly text (it does not start with `(`)
+ = help: give the path of a .wasm or .wat file
+
+      Failed truncated.wasm (component, 200 B) in [..]ms
+error[invalid-wasm]: `truncated.wasm` is not valid WebAssembly
+--> truncated.wasm
+ = note: failed to parse WebAssembly module
+ = note: unexpected end-of-file (at offset 0x[..])
+ = help: the file is truncated: was its build interrupted? rebuild it
+
+    Verified [..]shapes.wasm (component, [..]) in [..]ms
+
+"#]]);
+}
+
+#[test]
+fn expect_without_matching_invoke_is_bad_input() {
+    let cache = Scratch::empty();
+    verify(&cache)
+        .arg(shapes())
+        .args(["--expect", "1.0"])
+        .assert()
+        .code(2)
+        .stderr_eq(str![[r#"
+error[expectation-invalid]: 0 `--invoke` but 1 `--expect`
+ |
+ = help: give one `--expect` per `--invoke`, in the same order, or none
+
+
+"#]]);
+}

@@ -1,0 +1,250 @@
+//! Verifying a component: every import checked against the host profile,
+//! instantiation in the same sandbox as `invoke`, and the `VERIFY_INVOKE`
+//! calls compared with `VERIFY_EXPECT`.
+
+use wasmkit_core::{Diagnostic, HostKind, codes};
+use wasmkit_invoke::runtime::Compiled;
+use wasmkit_invoke::{OutputSink, Runtime, SandboxOptions, Session, SessionOptions, WasmInput};
+use wasmtime::component::Component;
+use wasmtime::component::types::ComponentItem;
+
+use super::{ArtifactReport, CallCheck, Check, VerifySettings, VerifyTarget};
+
+/// The WASI 0.2 interfaces the `wasmtime` host profile provides (those of
+/// wasmtime-wasi's `add_to_linker_sync`), by package and interface. Any
+/// 0.2.x version matches, as wasmtime's linker matches semver-compatible
+/// imports.
+const WASI_P2: &[(&str, &[&str])] = &[
+    (
+        "wasi:cli",
+        &[
+            "environment",
+            "exit",
+            "stdin",
+            "stdout",
+            "stderr",
+            "terminal-input",
+            "terminal-output",
+            "terminal-stdin",
+            "terminal-stdout",
+            "terminal-stderr",
+        ],
+    ),
+    ("wasi:clocks", &["monotonic-clock", "wall-clock"]),
+    ("wasi:filesystem", &["types", "preopens"]),
+    ("wasi:io", &["error", "poll", "streams"]),
+    ("wasi:random", &["random", "insecure", "insecure-seed"]),
+    (
+        "wasi:sockets",
+        &[
+            "network",
+            "instance-network",
+            "ip-name-lookup",
+            "tcp",
+            "tcp-create-socket",
+            "udp",
+            "udp-create-socket",
+        ],
+    ),
+];
+
+/// Whether the `wasmtime` profile provides an import of this name.
+fn provided(import: &str) -> bool {
+    let Some((path, version)) = import.split_once('@') else {
+        return false;
+    };
+    let Some((package, interface)) = path.split_once('/') else {
+        return false;
+    };
+    version.starts_with("0.2.")
+        && WASI_P2
+            .iter()
+            .any(|(p, ifaces)| *p == package && ifaces.contains(&interface))
+}
+
+const OUTPUT_CAP: usize = 64 * 1024;
+
+pub(super) fn verify(
+    runtime: &Runtime,
+    input: &WasmInput,
+    component: &Component,
+    target: &VerifyTarget,
+    settings: &VerifySettings,
+    report: &mut ArtifactReport,
+) {
+    report.exports = component
+        .component_type()
+        .exports(runtime.engine())
+        .map(|(name, _)| name.to_string())
+        .collect();
+    let host = target.host.unwrap_or(HostKind::Wasmtime);
+    report.host = Some(host);
+    if host != HostKind::Wasmtime {
+        report.checks.push(Check::new(
+            "host",
+            false,
+            format!("{host} loads proxy-wasm core modules, not components"),
+        ));
+        report.diagnostics.push(
+            Diagnostic::error(
+                codes::UNPROVIDED_IMPORT,
+                format!("a component cannot be loaded by {host}"),
+            )
+            .with_note(format!("{host} is a proxy-wasm host: it loads core modules that export `proxy_abi_version_*`"))
+            .with_help("verify components with `--host wasmtime` (set `HOST=wasmtime`), or build the plugin as a proxy-wasm module"),
+        );
+        return;
+    }
+
+    // Imports.
+    let engine = runtime.engine();
+    let mut missing = Vec::new();
+    let mut count = 0;
+    for (name, item) in component.component_type().imports(engine) {
+        count += 1;
+        let needs_host = match &item.ty {
+            // `use iface.{ty}` imports an interface of types only; nothing
+            // has to provide it.
+            ComponentItem::ComponentInstance(instance) => instance
+                .exports(engine)
+                .any(|(_, e)| !matches!(e.ty, ComponentItem::Type(_))),
+            _ => true,
+        };
+        let is_instance = matches!(item.ty, ComponentItem::ComponentInstance(_));
+        if needs_host && !(is_instance && provided(name)) {
+            missing.push(name.to_string());
+        }
+    }
+    for name in &missing {
+        report.diagnostics.push(
+            Diagnostic::error(
+                codes::UNPROVIDED_IMPORT,
+                format!("the component imports `{name}`, which the wasmtime host profile does not provide"),
+            )
+            .with_note("the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets")
+            .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it"),
+        );
+    }
+    report.checks.push(Check::new(
+        "imports",
+        missing.is_empty(),
+        if missing.is_empty() {
+            format!("all {count} imports are provided by WASI 0.2")
+        } else {
+            format!(
+                "{} of {count} imports are not provided: {}",
+                missing.len(),
+                missing.join(", ")
+            )
+        },
+    ));
+    if !missing.is_empty() {
+        return;
+    }
+
+    // Instantiate in the invoke sandbox, with output captured.
+    let out = OutputSink::capture(OUTPUT_CAP);
+    let options = SessionOptions {
+        sandbox: SandboxOptions::default(),
+        limits: settings.limits,
+    };
+    let compiled = Compiled::Component(component.clone());
+    let mut session =
+        match Session::instantiate(runtime, &compiled, input, &options, &out, Some(&out)) {
+            Ok(s) => s,
+            Err(d) => {
+                report
+                    .checks
+                    .push(Check::new("instantiate", false, d.message.clone()));
+                report.diagnostics.push(d);
+                attach_output(report, &out);
+                return;
+            }
+        };
+    report.checks.push(Check::new(
+        "instantiate",
+        true,
+        "instantiated in the invoke sandbox",
+    ));
+
+    for expected in &target.calls {
+        let text = expected.call.text().to_string();
+        let mut check = CallCheck {
+            call: text.clone(),
+            result: None,
+            expected: expected
+                .expect
+                .as_ref()
+                .map(|e| e.text().trim().to_string()),
+            passed: false,
+        };
+        match session.call(&expected.call) {
+            Ok(output) => {
+                check.result = Some(output.wave.clone());
+                match &expected.expect {
+                    None => check.passed = true,
+                    Some(expect) => match session.expect(&output, expect) {
+                        Ok(None) => check.passed = true,
+                        Ok(Some(canonical)) => {
+                            report.diagnostics.push(
+                                Diagnostic::error(
+                                    codes::EXPECTATION_FAILED,
+                                    format!("`{text}` returned `{}`, expected `{canonical}`", output.wave),
+                                )
+                                .with_label(expected.call.label(0..text.len(), format!("returned `{}`", output.wave)))
+                                .with_label(expect.context_label(0..expect.text().len(), "expected this"))
+                                .with_help("fix the component, or `VERIFY_EXPECT` if the expectation is wrong"),
+                            );
+                        }
+                        Err(d) => report.diagnostics.push(d),
+                    },
+                }
+            }
+            Err(d) => {
+                let stop = d.exit_status() == wasmkit_core::ExitStatus::Failure;
+                report.diagnostics.push(d);
+                report.calls.push(check);
+                if stop {
+                    // The instance cannot be entered after a trap.
+                    break;
+                }
+                continue;
+            }
+        }
+        report.calls.push(check);
+    }
+    attach_output(report, &out);
+}
+
+fn attach_output(report: &mut ArtifactReport, out: &OutputSink) {
+    let (bytes, dropped) = out.captured();
+    report.guest_output = String::from_utf8_lossy(&bytes).into_owned();
+    if dropped > 0 {
+        report
+            .guest_output
+            .push_str(&format!("\n... ({dropped} more bytes)"));
+    }
+    if !report.guest_output.is_empty() && report.diagnostics.iter().any(Diagnostic::is_error) {
+        let note = format!("the guest's output:\n{}", report.guest_output.trim_end());
+        if let Some(last) = report.diagnostics.iter_mut().rev().find(|d| d.is_error()) {
+            last.notes.push(note);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::provided;
+
+    #[test]
+    fn wasi_02_imports_are_provided_at_any_patch() {
+        assert!(provided("wasi:cli/environment@0.2.0"));
+        assert!(provided("wasi:io/streams@0.2.6"));
+        assert!(provided("wasi:sockets/tcp@0.2.12"));
+        assert!(!provided("wasi:http/types@0.2.0"));
+        assert!(!provided("wasi:cli/environment@0.3.0"));
+        assert!(!provided("wasi:cli/environment"));
+        assert!(!provided("my:plugin/host@1.0.0"));
+        assert!(!provided("log"));
+    }
+}
