@@ -207,3 +207,86 @@ pub fn invalid_wasm(input: &WasmInput, error: &wasmtime::Error) -> Diagnostic {
     }
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn input() -> WasmInput {
+        WasmInput::from_bytes(
+            Path::new("add.wat"),
+            b"(module (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))".to_vec(),
+        )
+        .unwrap()
+    }
+
+    fn runtime(dir: &Path, fuel: bool) -> Runtime {
+        Runtime::new(&RuntimeOptions {
+            fuel,
+            cache_dir: Some(dir.to_path_buf()),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn compiles_once_then_hits() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = runtime(dir.path(), false);
+        assert_eq!(rt.compile(&input()).unwrap().1, CacheOutcome::Stored);
+        assert_eq!(rt.compile(&input()).unwrap().1, CacheOutcome::Hit);
+    }
+
+    #[test]
+    fn an_entry_written_by_another_engine_is_never_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = runtime(dir.path(), false);
+        let fueled = runtime(dir.path(), true);
+        // Another engine's artifact, with a valid checksum, placed under
+        // this engine's key: wasmtime's own header check refuses it, and
+        // the entry is rebuilt.
+        let (Compiled::Module(foreign), _) = fueled.compile(&input()).unwrap() else {
+            panic!("a module")
+        };
+        let cache = plain.cache.as_ref().unwrap();
+        let entry = cache.entry_path(&input().bytes, "module");
+        cache.store(&entry, &foreign.serialize().unwrap()).unwrap();
+        let (compiled, outcome) = plain.compile(&input()).unwrap();
+        assert_eq!(outcome, CacheOutcome::ReplacedCorrupt);
+        assert!(matches!(compiled, Compiled::Module(_)));
+        assert_eq!(plain.compile(&input()).unwrap().1, CacheOutcome::Hit);
+        // The two engines use different entries to begin with.
+        assert_ne!(
+            entry,
+            fueled
+                .cache
+                .as_ref()
+                .unwrap()
+                .entry_path(&input().bytes, "module")
+        );
+    }
+
+    #[test]
+    fn concurrent_fills_leave_a_whole_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || runtime(&path, false).compile(&input()).map(|(_, o)| o))
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap().is_ok());
+        }
+        let entries: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(entries.len(), 1, "no temporary files left: {entries:?}");
+        assert_eq!(
+            runtime(dir.path(), false).compile(&input()).unwrap().1,
+            CacheOutcome::Hit
+        );
+    }
+}

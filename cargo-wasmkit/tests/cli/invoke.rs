@@ -698,3 +698,45 @@ error[usage]: nothing to call
 
 "#]]);
 }
+
+#[test]
+fn two_processes_filling_the_cache_at_once_do_not_corrupt_it() {
+    let cache = Scratch::empty();
+    let spawn = || {
+        std::process::Command::new(snapbox::cmd::cargo_bin!("cargo-wasmkit"))
+            .args(["wasmkit", "invoke", "-v"])
+            .arg(shapes())
+            .arg("area(circle({radius: 1.0}))")
+            .env("WASMKIT_CACHE_DIR", cache.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.stdout, b"3.141592653589793\n");
+    }
+    let names: Vec<String> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "one whole entry, no temporary files: {names:?}"
+    );
+    let third = invoke(&cache)
+        .arg("-v")
+        .arg(shapes())
+        .arg("area(circle({radius: 1.0}))")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&third.stderr).contains("(Hit)"));
+}

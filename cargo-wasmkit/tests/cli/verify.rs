@@ -311,3 +311,62 @@ error[expectation-invalid]: 0 `--invoke` but 1 `--expect`
 
 "#]]);
 }
+
+#[test]
+fn the_example_filter_passes_with_its_tag_and_is_caught_without_it() {
+    // A copy of examples/, built into a target directory of this test's
+    // own (other tests build the same package name from examples/).
+    let ws = Scratch::copy_of(&repo_root().join("examples"));
+    let target = crate::support::shared_target_dir().join("json-guard-tag-test");
+    let build = || {
+        wasmkit()
+            .current_dir(ws.path())
+            .env("CARGO_TARGET_DIR", &target)
+            .args(["build", "-p", "json-guard"])
+            .output()
+            .unwrap()
+    };
+    let with_tag = build();
+    let stderr = String::from_utf8_lossy(&with_tag.stderr);
+    assert_eq!(with_tag.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("    Verified json-guard (proxy-wasm module, ABI 0.2.100, host higress"),
+        "{stderr}"
+    );
+
+    // The Higress bug: the same plugin built without its tag.
+    let rc = ws.join("json-guard/.buildrc");
+    let text = std::fs::read_to_string(&rc).unwrap();
+    std::fs::write(
+        &rc,
+        text.replace("EXTRA_TAGS=proxy_wasm_version_0_2_100\n", ""),
+    )
+    .unwrap();
+    let without = build();
+    let stderr = String::from_utf8_lossy(&without.stderr);
+    assert_eq!(without.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("      Failed json-guard (proxy-wasm module, ABI 0.2.0, host higress"),
+        "{stderr}"
+    );
+    for part in [
+        "error[request-stalled]",
+        "the request-headers callback returned StopIteration with a body still to come; this host (higress), for ABI 0.2.0 modules, turns that into stop-all-iteration, so the body callback is never called and the request hangs",
+        "help: build with the tag that marks the module 0.2.100 for Higress (EXTRA_TAGS=proxy_wasm_version_0_2_100), or do not stop in the headers callback",
+    ] {
+        assert!(stderr.contains(part), "missing {part:?} in:\n{stderr}");
+    }
+
+    // And the tagged artifact against upstream Envoy: refused at load.
+    std::fs::write(&rc, text).unwrap();
+    assert_eq!(build().status.code(), Some(0));
+    let envoy = wasmkit()
+        .current_dir(ws.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["verify", "-p", "json-guard", "--host", "envoy"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&envoy.stderr);
+    assert_eq!(envoy.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[abi-marker]"), "{stderr}");
+}

@@ -1,0 +1,50 @@
+//! Replays the inputs the `wave_call` fuzz target keeps (crashes it once
+//! found, under `fuzz/regressions/wave_call/`, and its seeds) with the fuzz
+//! target's own property, so that `cargo test` guards them on stable Rust. The
+//! component is `fuzz/echo.wasm`, built from `tests/fixtures/guests/echo`.
+//! The property lives in `fuzz/src/wave_call.rs`; see `fuzz/README.md`.
+
+#[allow(unreachable_pub)]
+#[path = "../../fuzz/src/check.rs"]
+mod check;
+
+#[allow(unreachable_pub)]
+#[path = "../../fuzz/src/wave_call.rs"]
+mod wave_call;
+
+use std::path::{Path, PathBuf};
+
+/// The files of `fuzz/<kind>/<target>/` but its README.
+fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz")
+        .join(kind)
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    files.sort();
+    if kind == "regressions" {
+        let readme = std::fs::read_to_string(dir.join("README.md")).expect("a README");
+        assert!(readme.lines().any(|l| !l.trim().is_empty()), "empty README");
+    }
+    files
+}
+
+#[test]
+fn wave_call_regressions_hold() {
+    for path in inputs("regressions", "wave_call") {
+        wave_call::check(&std::fs::read(&path).expect("readable"));
+    }
+}
+
+#[test]
+fn wave_call_seeds_hold() {
+    let seeds = inputs("seeds", "wave_call");
+    assert!(!seeds.is_empty());
+    for path in seeds {
+        wave_call::check(&std::fs::read(&path).expect("readable"));
+    }
+}
