@@ -740,3 +740,58 @@ fn two_processes_filling_the_cache_at_once_do_not_corrupt_it() {
         .unwrap();
     assert!(String::from_utf8_lossy(&third.stderr).contains("(Hit)"));
 }
+
+#[test]
+fn a_package_is_built_first_when_missing_or_older_than_its_sources() {
+    let ws = Scratch::copy_of(&repo_root().join("examples"));
+    let target = crate::support::shared_target_dir().join("invoke-package-test");
+    let cache = Scratch::empty();
+    let run = |dir: &std::path::Path, args: &[&str]| {
+        let out = invoke(&cache)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", &target)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // Remove a stale artifact of an earlier test run.
+    let _ = std::fs::remove_dir_all(target.join("wasmkit"));
+
+    let (code, stdout, stderr) = run(ws.path(), &["-p", "shapes", "area(circle({radius: 1.0}))"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "3.141592653589793\n");
+    assert!(stderr.contains("Built shapes"), "built first: {stderr}");
+    assert!(stderr.contains("Verified shapes"), "and verified: {stderr}");
+
+    // Up to date: nothing is built; inside the plugin, no -p is needed.
+    let (code, stdout, stderr) = run(&ws.join("shapes/src"), &["area(circle({radius: 2.0}))"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "12.566370614359172\n");
+    assert!(!stderr.contains("Building"), "{stderr}");
+
+    // Older than its sources: rebuilt.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let lib = ws.join("shapes/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("{text}\n// touched\n")).unwrap();
+    let (code, _, stderr) = run(ws.path(), &["-p", "shapes", "area(circle({radius: 1.0}))"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("Built shapes"), "rebuilt: {stderr}");
+
+    // At the workspace root without -p there are three plugins.
+    let (code, _, stderr) = run(ws.path(), &["area(circle({radius: 1.0}))"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("error[usage]: which plugin? this workspace has several"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the plugins are: shapes, json-guard, add-header"),
+        "{stderr}"
+    );
+}
