@@ -14,7 +14,7 @@ use wasmtime::component::{
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::call::{self, CallSource, ParamView, SignatureView};
-use crate::limits::{CallContext, GuestLimiter, Limits, guest_error};
+use crate::limits::{CallContext, GuestLimiter, HasLimiter, Limits, guarded, guest_error};
 use crate::wit::WitExports;
 
 /// Store state of a component guest.
@@ -27,6 +27,12 @@ pub struct ComponentState {
 impl std::fmt::Debug for ComponentState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ComponentState").finish_non_exhaustive()
+    }
+}
+
+impl HasLimiter for ComponentState {
+    fn limiter(&mut self) -> &mut GuestLimiter {
+        &mut self.limiter
     }
 }
 
@@ -474,21 +480,9 @@ impl ComponentSession {
         let exports = &self.exports;
         let params = call::arguments::<Val>(src, &parsed, &types, &|| exports.view(f, name))?;
         let mut results = vec![Val::Bool(false); f.ty.results().len()];
-        self.store.data_mut().limiter.reset();
-        self.limits
-            .arm(&mut self.store)
-            .map_err(|e| Diagnostic::error(codes::TRAP, e.to_string()))?;
-        func.call(&mut self.store, &params, &mut results)
-            .map_err(|e| {
-                guest_error(
-                    &e,
-                    CallContext {
-                        name,
-                        limits: &self.limits,
-                    },
-                    Some(&self.store.data().limiter),
-                )
-            })?;
+        guarded(&mut self.store, &self.limits, name, |store| {
+            func.call(store, &params, &mut results)
+        })?;
         Ok(ComponentCall {
             name: name.to_string(),
             function: self.exports.funcs[index].full_name(),

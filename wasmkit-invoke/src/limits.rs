@@ -124,6 +124,38 @@ impl ResourceLimiter for GuestLimiter {
     }
 }
 
+/// Store data that carries a [`GuestLimiter`].
+pub trait HasLimiter {
+    /// The limiter.
+    fn limiter(&mut self) -> &mut GuestLimiter;
+}
+
+impl HasLimiter for GuestLimiter {
+    fn limiter(&mut self) -> &mut GuestLimiter {
+        self
+    }
+}
+
+/// Runs `f` (a call into the guest) under `limits`: the limiter forgets
+/// earlier refusals, the deadline and fuel are re-armed, and any failure is
+/// turned into a diagnostic naming `name`.
+pub fn guarded<T: HasLimiter, R>(
+    store: &mut Store<T>,
+    limits: &Limits,
+    name: &str,
+    f: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
+) -> Result<R, Diagnostic> {
+    store.data_mut().limiter().reset();
+    let result = limits.arm(store).and_then(|()| f(store));
+    result.map_err(|e| {
+        guest_error(
+            &e,
+            CallContext { name, limits },
+            Some(store.data_mut().limiter()),
+        )
+    })
+}
+
 /// What a call was, for messages: its name, and the limits it ran under.
 #[derive(Clone, Copy, Debug)]
 pub struct CallContext<'a> {

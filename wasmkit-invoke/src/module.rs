@@ -7,12 +7,18 @@ use wasmtime::{Func, FuncType, Instance, Linker, Module, Store, Val, ValType};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 use crate::call::{self, CallSource, ParamView, SignatureView};
-use crate::limits::{CallContext, GuestLimiter, Limits, guest_error};
+use crate::limits::{GuestLimiter, HasLimiter, Limits, guarded};
 
 /// Store state of a core-module guest.
 pub struct ModuleState {
     wasi: WasiP1Ctx,
     limiter: GuestLimiter,
+}
+
+impl HasLimiter for ModuleState {
+    fn limiter(&mut self) -> &mut GuestLimiter {
+        &mut self.limiter
+    }
 }
 
 impl std::fmt::Debug for ModuleState {
@@ -125,28 +131,13 @@ impl ModuleSession {
             },
         );
         store.limiter(|s| &mut s.limiter);
-        let fail = |store: &Store<ModuleState>, name: &str, e: &wasmtime::Error| {
-            guest_error(
-                e,
-                CallContext {
-                    name,
-                    limits: &limits,
-                },
-                Some(&store.data().limiter),
-            )
-        };
-        limits
-            .arm(&mut store)
-            .map_err(|e| fail(&store, "instantiation", &e))?;
-        let instance = linker
-            .instantiate(&mut store, module)
-            .map_err(|e| fail(&store, "instantiation", &e))?;
+        let instance = guarded(&mut store, &limits, "instantiation", |store| {
+            linker.instantiate(store, module)
+        })?;
         if let Some(init) = instance.get_func(&mut store, "_initialize") {
-            limits
-                .arm(&mut store)
-                .map_err(|e| fail(&store, "_initialize", &e))?;
-            init.call(&mut store, &[], &mut [])
-                .map_err(|e| fail(&store, "_initialize", &e))?;
+            guarded(&mut store, &limits, "_initialize", |store| {
+                init.call(store, &[], &mut [])
+            })?;
         }
         let funcs = module
             .exports()
@@ -230,21 +221,9 @@ impl ModuleSession {
             .results()
             .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))
             .collect();
-        self.store.data_mut().limiter.reset();
-        self.limits
-            .arm(&mut self.store)
-            .map_err(|e| Diagnostic::error(codes::TRAP, e.to_string()))?;
-        func.call(&mut self.store, &params, &mut results)
-            .map_err(|e| {
-                guest_error(
-                    &e,
-                    CallContext {
-                        name,
-                        limits: &self.limits,
-                    },
-                    Some(&self.store.data().limiter),
-                )
-            })?;
+        guarded(&mut self.store, &self.limits, name, |store| {
+            func.call(store, &params, &mut results)
+        })?;
         Ok(ModuleCall {
             name: name.to_string(),
             results,

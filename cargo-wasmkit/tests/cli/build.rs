@@ -8,73 +8,11 @@
 //! tests share one cargo target directory and so one `target/wasmkit/`.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use sha2::{Digest, Sha256};
 use wasmparser::{Parser, Payload};
 
-use crate::support::{Scratch, shared_target_dir, wasmkit};
-
-/// The outcome of one run, for assertions with useful failure messages.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(output: &Output) -> Run {
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    #[track_caller]
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn expect_stderr(&self, needle: &str) -> &Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n--- stderr\n{}",
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn expect_no_stderr(&self, needle: &str) -> &Run {
-        assert!(
-            !self.stderr.contains(needle),
-            "stderr has {needle:?}\n--- stderr\n{}",
-            self.stderr
-        );
-        self
-    }
-
-    /// Each stdout line as JSON (all of them must be).
-    #[track_caller]
-    fn json_lines(&self) -> Vec<serde_json::Value> {
-        self.stdout
-            .lines()
-            .map(|line| {
-                serde_json::from_str(line)
-                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))
-            })
-            .collect()
-    }
-}
+use crate::support::{Run, Scratch, shared_target_dir, wasmkit};
 
 /// Runs `cargo wasmkit build <args>` in `dir`.
 fn build_in(dir: &Path, args: &[&str]) -> Run {

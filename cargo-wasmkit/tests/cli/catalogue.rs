@@ -8,16 +8,7 @@
 //! interrupted build (`interrupted_build_leaves_the_artifact_and_a_stale_record`)
 //! and a failed rebuild (`failed_rebuild_keeps_the_artifact_and_marks_it_stale`).
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-use crate::support::{Scratch, build_guest, guests_workspace, wasmkit};
-
-fn echo() -> PathBuf {
-    static ECHO: OnceLock<PathBuf> = OnceLock::new();
-    ECHO.get_or_init(|| build_guest(&guests_workspace(), "echo", "wasm32-wasip2"))
-        .clone()
-}
+use crate::support::{Scratch, echo, wasmkit};
 
 /// A small workspace with one plugin, `cat-plugin`, whose `.buildrc` and
 /// manifest each row may overwrite.

@@ -8,11 +8,11 @@
 //! directory, and so one `target/wasmkit/`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use snapbox::{assert_data_eq, str};
 
-use crate::support::{Scratch, repo_root, shared_target_dir, wasmkit};
+use crate::support::{Run, Scratch, repo_root, shared_target_dir, wasmkit};
 
 /// The root manifest of the test workspaces.
 const ROOT: &str = r#"# A workspace written by hand: comments, odd spacing and inline tables
@@ -79,45 +79,6 @@ fn workspace(root: &str) -> Scratch {
     )
     .expect("copy the examples' lock");
     ws
-}
-
-/// The outcome of one run, for assertions with useful failure messages.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(output: &Output) -> Run {
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
-    }
-
-    #[track_caller]
-    fn expect_code(&self, code: i32) -> &Run {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "exit code\n--- stdout\n{}\n--- stderr\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-
-    #[track_caller]
-    fn expect_stderr(&self, needle: &str) -> &Run {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n--- stderr\n{}",
-            self.stderr
-        );
-        self
-    }
 }
 
 /// `cargo wasmkit <args>` in `dir`.

@@ -2,25 +2,9 @@
 //! example plugin built with and without its tag), other core modules, and
 //! files that are not wasm at all.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
 use snapbox::str;
 
-use crate::support::{Scratch, build_guest, guests_workspace, repo_root, wasmkit};
-
-fn echo() -> PathBuf {
-    static ECHO: OnceLock<PathBuf> = OnceLock::new();
-    ECHO.get_or_init(|| build_guest(&guests_workspace(), "echo", "wasm32-wasip2"))
-        .clone()
-}
-
-fn shapes() -> PathBuf {
-    static SHAPES: OnceLock<PathBuf> = OnceLock::new();
-    SHAPES
-        .get_or_init(|| build_guest(&repo_root().join("examples"), "shapes", "wasm32-wasip2"))
-        .clone()
-}
+use crate::support::{Scratch, echo, repo_root, shapes, wasmkit};
 
 fn verify(cache: &Scratch) -> snapbox::cmd::Command {
     wasmkit()

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 /// The repository root.
@@ -169,4 +169,80 @@ pub fn build_guest(workspace: &Path, package: &str, target: &str) -> PathBuf {
 /// The guest fixtures workspace: `tests/fixtures/guests`.
 pub fn guests_workspace() -> PathBuf {
     repo_root().join("tests/fixtures/guests")
+}
+
+/// The outcome of one run, for assertions with useful failure messages.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn of(output: &Output) -> Run {
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_stderr(&self, needle: &str) -> &Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_no_stderr(&self, needle: &str) -> &Run {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr has {needle:?}\n--- stderr\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Each stdout line as JSON (all of them must be).
+    #[track_caller]
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"))
+            })
+            .collect()
+    }
+}
+
+/// The `echo` test component (tests/fixtures/guests), built once.
+pub fn echo() -> PathBuf {
+    static ECHO: OnceLock<PathBuf> = OnceLock::new();
+    ECHO.get_or_init(|| build_guest(&guests_workspace(), "echo", "wasm32-wasip2"))
+        .clone()
+}
+
+/// The example `shapes` component, built once with plain cargo.
+pub fn shapes() -> PathBuf {
+    static SHAPES: OnceLock<PathBuf> = OnceLock::new();
+    SHAPES
+        .get_or_init(|| build_guest(&repo_root().join("examples"), "shapes", "wasm32-wasip2"))
+        .clone()
 }
