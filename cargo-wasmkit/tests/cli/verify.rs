@@ -354,3 +354,49 @@ fn the_example_filter_passes_with_its_tag_and_is_caught_without_it() {
     assert_eq!(envoy.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error[abi-marker]"), "{stderr}");
 }
+
+#[test]
+fn warnings_pass_unless_denied() {
+    // The good raw-ABI fixture, plus a misspelt callback no host calls.
+    let good = std::fs::read_to_string(
+        repo_root().join("wasmkit-build/tests/fixtures/proxy-wasm/good.wat"),
+    )
+    .unwrap();
+    let typo = good.replacen(
+        "(func (export \"proxy_on_log\") (param i32))",
+        "(func (export \"proxy_on_log\") (param i32))\n  (func (export \"proxy_on_reqeust_body\") (param i32 i32 i32) (result i32) (i32.const 0))",
+        1,
+    );
+    assert_ne!(typo, good, "the fixture changed: update this test");
+    let dir = Scratch::empty();
+    dir.write("typo.wat", &typo);
+    let cache = Scratch::empty();
+    let out = verify(&cache)
+        .current_dir(dir.path())
+        .arg("typo.wat")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("    Verified typo.wat (proxy-wasm module, ABI 0.2.1, host envoy"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(", with warnings"), "{stderr}");
+    assert!(
+        stderr.contains("warning[callback-signature]: `proxy_on_reqeust_body` is not a callback any proxy-wasm host calls"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("help: did you mean `proxy_on_request_body`?"),
+        "{stderr}"
+    );
+    let out = verify(&cache)
+        .current_dir(dir.path())
+        .args(["--deny-warnings", "typo.wat"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("      Failed typo.wat"), "{stderr}");
+}
