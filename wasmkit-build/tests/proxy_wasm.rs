@@ -22,6 +22,7 @@ fn runtime() -> &'static Runtime {
     RUNTIME.get_or_init(|| {
         Runtime::new(&RuntimeOptions {
             fuel: false,
+            timeouts: true,
             cache_dir: None,
         })
         .expect("engine")

@@ -14,13 +14,11 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// The default cap on a guest's linear memory.
 pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
 
-/// The default time limit of one call.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// Limits for one guest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
-    /// Wall-clock limit per call; `None` is unlimited.
+    /// Wall-clock limit per call; `None` is unlimited. A limit needs a
+    /// runtime created with `timeouts`.
     pub timeout: Option<Duration>,
     /// Fuel per call; `None` is unlimited (and the engine does not meter).
     pub fuel: Option<u64>,
@@ -31,7 +29,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            timeout: Some(DEFAULT_TIMEOUT),
+            timeout: None,
             fuel: None,
             max_memory: DEFAULT_MAX_MEMORY,
         }

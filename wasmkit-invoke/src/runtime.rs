@@ -14,6 +14,11 @@ use crate::limits::EPOCH_TICK;
 pub struct RuntimeOptions {
     /// Meter fuel (compiles different code, so it is off unless asked for).
     pub fuel: bool,
+    /// Allow time limits on calls. Compiled code then checks the engine's
+    /// epoch at every function entry and loop header, which makes compiling
+    /// about a sixth slower (as `wasmtime run -W timeout=...` is), so
+    /// `invoke` turns it on only for `--timeout`; verify always does.
+    pub timeouts: bool,
     /// Use the compile cache in this directory; `None` disables it.
     pub cache_dir: Option<std::path::PathBuf>,
 }
@@ -23,6 +28,7 @@ impl RuntimeOptions {
     pub fn with_default_cache(no_cache: bool) -> RuntimeOptions {
         RuntimeOptions {
             fuel: false,
+            timeouts: true,
             cache_dir: if no_cache {
                 None
             } else {
@@ -68,7 +74,7 @@ impl Runtime {
     /// Creates the engine and starts the epoch ticker.
     pub fn new(options: &RuntimeOptions) -> Result<Runtime, Diagnostic> {
         let mut config = Config::new();
-        config.epoch_interruption(true);
+        config.epoch_interruption(options.timeouts);
         config.consume_fuel(options.fuel);
         let engine = Engine::new(&config).map_err(|e| {
             Diagnostic::error(
@@ -224,6 +230,7 @@ mod tests {
     fn runtime(dir: &Path, fuel: bool) -> Runtime {
         Runtime::new(&RuntimeOptions {
             fuel,
+            timeouts: true,
             cache_dir: Some(dir.to_path_buf()),
         })
         .unwrap()

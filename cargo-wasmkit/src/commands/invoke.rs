@@ -45,9 +45,9 @@ pub struct InvokeArgs {
     /// Give the guest every environment variable of this process
     #[arg(long)]
     pub inherit_env: bool,
-    /// Stop a call that runs longer than this (e.g. 500ms, 10s; `off` for no limit)
-    #[arg(long, value_name = "DURATION", default_value = "60s")]
-    pub timeout: String,
+    /// Stop a call that runs longer than this (e.g. 500ms, 10s); no limit by default, as with `wasmtime run`
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
     /// Stop a call after this much fuel (wasm instructions, roughly)
     #[arg(long, value_name = "N")]
     pub fuel: Option<u64>,
@@ -69,6 +69,7 @@ impl InvokeArgs {
         let (artifact, call_args) = self.artifact(shell)?;
         let runtime = Runtime::new(&RuntimeOptions {
             fuel: self.fuel.is_some(),
+            timeouts: options.limits.timeout.is_some(),
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
         let input = WasmInput::read(&artifact)?;
@@ -115,13 +116,16 @@ impl InvokeArgs {
     }
 
     fn session_options(&self) -> Result<SessionOptions, Diagnostic> {
-        let timeout = limits::parse_timeout(&self.timeout).map_err(|e| {
-            Diagnostic::error(
-                codes::INVALID_OPTION,
-                format!("invalid `--timeout {}`: {e}", self.timeout),
-            )
-            .with_help("write a duration such as `500ms`, `10s` or `2m`, or `off`")
-        })?;
+        let timeout = match &self.timeout {
+            None => None,
+            Some(t) => limits::parse_timeout(t).map_err(|e| {
+                Diagnostic::error(
+                    codes::INVALID_OPTION,
+                    format!("invalid `--timeout {t}`: {e}"),
+                )
+                .with_help("write a duration such as `500ms`, `10s` or `2m`, or `off`")
+            })?,
+        };
         let max_memory = limits::parse_bytes(&self.max_memory).ok_or_else(|| {
             Diagnostic::error(
                 codes::INVALID_OPTION,

@@ -48,13 +48,18 @@ pub struct ProxyWasmOptions<'a> {
 }
 
 impl ProxyWasmOptions<'_> {
-    /// Options for a host, with no configuration and default limits.
+    /// Options for a host, with no configuration and default limits (5 s
+    /// per callback; the runtime must allow timeouts).
     pub fn new(host: HostKind) -> ProxyWasmOptions<'static> {
         ProxyWasmOptions {
             host,
             config: None,
             vm_config: None,
-            limits: Limits::default(),
+            // A host gives a callback seconds, not forever.
+            limits: Limits {
+                timeout: Some(std::time::Duration::from_secs(5)),
+                ..Limits::default()
+            },
         }
     }
 }
