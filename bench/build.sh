@@ -175,20 +175,29 @@ cargo rustc --quiet --target \$t -p bench-p6 --lib -- --cfg proxy_wasm_version_0
 cargo rustc --quiet --target \$t -p bench-p7 --lib -- --cfg with_metrics --check-cfg 'cfg(with_metrics)'
 cargo build --quiet --target \$t -p bench-p8 --features wide
 EOF
-chmod +x "$work/wasmkit.sh" "$work/plain.sh"
+# The same, with verification on (its compile cache in the work directory).
+cat >"$work/wasmkit-verify.sh" <<EOF
+#!/bin/sh
+cd '$ws' && PATH='$work/bin':"\$PATH" CI=1 CARGO_TARGET_DIR='$wasmkit_target' WASMKIT_CACHE_DIR='$work/cache' exec cargo wasmkit build --quiet
+EOF
+chmod +x "$work/wasmkit.sh" "$work/plain.sh" "$work/wasmkit-verify.sh"
 
 # Both sides must build: fail early, not in the middle of a measurement.
 "$work/wasmkit.sh"
 "$work/plain.sh" 2>/dev/null
+"$work/wasmkit-verify.sh"
 
 # --- Measurements -----------------------------------------------------------
 
 bench() { # name, then hyperfine options
-    local name=$1 round
+    local name=$1 round tool=$work/wasmkit.sh label="cargo wasmkit build --no-verify"
     shift
+    if [[ $name == noop-verify ]]; then
+        tool=$work/wasmkit-verify.sh label="cargo wasmkit build (verification on)"
+    fi
     for ((round = 1; round <= rounds; round++)); do
         hyperfine --style basic "$@" \
-            --command-name "cargo wasmkit build --no-verify" "$work/wasmkit.sh" \
+            --command-name "$label" "$tool" \
             --command-name "plain cargo, one command per settings group" "$work/plain.sh" \
             --export-markdown "$results/$name-$round.md" --export-json "$results/$name-$round.json"
     done
@@ -197,6 +206,7 @@ bench() { # name, then hyperfine options
 bench cold --warmup 1 --runs "$cold_runs" \
     --prepare "rm -rf $wasmkit_target" --prepare "rm -rf $plain_target"
 bench noop --warmup 3 --runs "$warm_runs"
+bench noop-verify --warmup 3 --runs "$warm_runs"
 bench touched --warmup 1 --runs "$warm_runs" \
     --prepare "touch $ws/p2/src/lib.rs" --prepare "touch $ws/p2/src/lib.rs"
 
@@ -205,7 +215,7 @@ import json, statistics, sys
 results, rounds = sys.argv[1], int(sys.argv[2])
 print("| case | `cargo wasmkit build --no-verify` (median) | plain cargo (median) | ratio | runs each |")
 print("|---|---|---|---|---|")
-for name, label in [("cold", "cold build"), ("noop", "no-op rebuild"), ("touched", "one plugin touched")]:
+for name, label in [("cold", "cold build"), ("noop", "no-op rebuild"), ("noop-verify", "no-op rebuild, verification on (tool side)"), ("touched", "one plugin touched")]:
     tool, plain = [], []
     for r in range(1, rounds + 1):
         data = json.load(open(f"{results}/{name}-{r}.json"))["results"]

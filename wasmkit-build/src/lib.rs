@@ -1,11 +1,14 @@
-//! Building plugins with their own settings, and verifying the artifacts.
+//! Building plugins with their own settings, verifying the artifacts, and
+//! creating new plugins.
 //!
 //! This crate owns `cargo wasmkit build`: planning the cargo invocations
 //! for the selected plugins ([`plan`]), running cargo and reading its JSON
 //! messages, checking (and installing) wasm targets ([`toolchain`]),
 //! wrapping core modules into components ([`component`]), and the
 //! artifacts with their records ([`artifact`]), which `invoke` and `verify`
-//! read. [`build`] ties these together.
+//! read. [`build`] ties these together. It also owns `verify` ([`verify`]:
+//! what an artifact is and whether it works in its host, running wasm only
+//! through `wasmkit-invoke`'s runtime and limits) and `new` ([`scaffold`]).
 //!
 //! The build takes resolved settings from `wasmkit-core` and must not read
 //! configuration itself; it prints nothing on stdout but cargo's own JSON
