@@ -21,6 +21,9 @@ use crate::codes;
 use crate::diagnostic::{Diagnostic, Diagnostics, Label, SourceFile};
 use crate::keys::Key;
 
+/// The most problems reported for one file; the rest are counted.
+const MAX_ERRORS: usize = 50;
+
 /// A parsed `.buildrc`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Buildrc {
@@ -104,6 +107,18 @@ impl Buildrc {
                 }
                 Err(d) => errors.push(*d),
             }
+        }
+        if errors.len() > MAX_ERRORS {
+            let more = errors.len() - MAX_ERRORS;
+            errors.truncate(MAX_ERRORS);
+            errors.push(
+                Diagnostic::error(
+                    codes::BUILDRC_SYNTAX,
+                    format!("and {more} more problem(s) in `{}`", path.display()),
+                )
+                .with_origin(path.display().to_string())
+                .with_help("fix the ones above first; is this file really a `.buildrc`?"),
+            );
         }
         if errors.is_empty() {
             Ok(Buildrc {
@@ -622,6 +637,16 @@ NO_DEFAULT_FEATURES=a#b
                 "buildrc-command",
                 "buildrc-unterminated-quote"
             ]
+        );
+    }
+
+    #[test]
+    fn a_file_of_nonsense_reports_a_bounded_number_of_problems() {
+        let errors = parse(&"make\n".repeat(10_000)).unwrap_err().0;
+        assert_eq!(errors.len(), MAX_ERRORS + 1);
+        assert_eq!(
+            errors[MAX_ERRORS].message,
+            "and 9950 more problem(s) in `p/.buildrc`"
         );
     }
 

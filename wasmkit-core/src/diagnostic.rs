@@ -261,21 +261,36 @@ impl Diagnostic {
             }
         }
         for file in files {
-            let annotations = self
+            let labels: Vec<&Label> = self
                 .labels
                 .iter()
                 .filter(|l| Arc::ptr_eq(&l.file, file))
-                .map(|l| {
-                    let kind = if l.primary {
-                        AnnotationKind::Primary
-                    } else {
-                        AnnotationKind::Context
-                    };
-                    kind.span(l.span.clone()).label(l.message.as_str())
-                });
+                .collect();
+            // Only the lines the labels cover go to the renderer: rendering
+            // takes time in proportion to the text it is given, and a file
+            // with many errors must not cost its size squared.
+            let text = file.text.as_str();
+            let first = labels.iter().map(|l| l.span.start).min().unwrap_or(0);
+            let last = labels.iter().map(|l| l.span.end).max().unwrap_or(0);
+            let window_start = text[..first].rfind('\n').map_or(0, |i| i + 1);
+            let window_end = text[last..].find('\n').map_or(text.len(), |i| last + i);
+            let line_start = file.first_line
+                + text.as_bytes()[..window_start]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+            let annotations = labels.iter().map(|l| {
+                let kind = if l.primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                kind.span(l.span.start - window_start..l.span.end - window_start)
+                    .label(l.message.as_str())
+            });
             group = group.element(
-                Snippet::source(file.text.as_str())
-                    .line_start(file.first_line)
+                Snippet::source(&text[window_start..window_end])
+                    .line_start(line_start)
                     .path(file.path.to_string_lossy())
                     .fold(true)
                     .annotations(annotations),
@@ -463,6 +478,22 @@ error[unknown-key]: unknown key `EXTRA_TAG`
             d.render(false)
         );
         assert_eq!(d.to_json()["labels"][0]["line"], 57);
+    }
+
+    #[test]
+    fn only_the_labelled_lines_are_rendered_with_their_numbers() {
+        let text: String = (1..=10_000).map(|i| format!("LINE_{i}=x\n")).collect();
+        let file = SourceFile::new("big/.buildrc", text.clone());
+        let at = text.find("LINE_5000=").unwrap();
+        let other = text.find("LINE_5002=").unwrap();
+        let d = Diagnostic::error(codes::UNKNOWN_KEY, "unknown key")
+            .with_label(Label::primary(&file, at..at + 9, "here"))
+            .with_label(Label::secondary(&file, other..other + 9, "and here"));
+        let rendered = d.render(false);
+        assert!(rendered.contains("--> big/.buildrc:5000:1"), "{rendered}");
+        assert!(rendered.contains("5000 | LINE_5000=x"), "{rendered}");
+        assert!(rendered.contains("5002 | LINE_5002=x"), "{rendered}");
+        assert!(!rendered.contains("LINE_4999"), "{rendered}");
     }
 
     #[test]

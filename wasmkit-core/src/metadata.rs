@@ -116,7 +116,7 @@ impl MetadataTable {
             .with_label(Label::primary(
                 &file,
                 item.span().unwrap_or(0..0),
-                format!("found {}", item.type_name()),
+                format!("found {}", describe_item(item)),
             ))
             .into());
         };

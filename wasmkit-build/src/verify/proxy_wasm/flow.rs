@@ -97,7 +97,7 @@ pub(crate) fn run(
                 guest_error(
                     &e,
                     CallContext {
-                        name: "the start function",
+                        name: "start",
                         limits: &limits,
                     },
                     Some(&store.data().limiter),
