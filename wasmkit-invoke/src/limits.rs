@@ -11,6 +11,10 @@ use wasmtime::{ResourceLimiter, Store, Trap, WasmBacktrace};
 /// How often the engine's epoch advances; the resolution of time limits.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
 
+/// A deadline, in ticks, that no run reaches (about 45 million years), with
+/// room left for the current epoch to be added to it.
+const NO_DEADLINE: u64 = u64::MAX / 4;
+
 /// The default cap on a guest's linear memory.
 pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
 
@@ -40,15 +44,17 @@ impl Limits {
     /// Arms the limits for the next call on `store`: a fresh epoch deadline
     /// and a fresh tank of fuel.
     pub fn arm<T>(&self, store: &mut Store<T>) -> wasmtime::Result<()> {
+        // wasmtime adds the deadline to the current epoch, so "no limit" is
+        // a deadline far beyond any run, not `u64::MAX`.
         let ticks = match self.timeout {
             Some(t) => {
                 let tick = EPOCH_TICK.as_nanos().max(1);
                 u64::try_from(t.as_nanos().div_ceil(tick))
-                    .unwrap_or(u64::MAX)
-                    .max(1)
+                    .unwrap_or(NO_DEADLINE)
+                    .clamp(1, NO_DEADLINE)
                     + 1
             }
-            None => u64::MAX,
+            None => NO_DEADLINE,
         };
         store.set_epoch_deadline(ticks);
         if let Some(fuel) = self.fuel {
@@ -413,6 +419,33 @@ mod tests {
                 "    5000:   0x10 - echo.wasm!main",
             ]
         );
+    }
+
+    #[test]
+    fn arming_without_a_limit_does_not_overflow() {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = wasmtime::Engine::new(&config).unwrap();
+        for _ in 0..3 {
+            engine.increment_epoch();
+        }
+        let mut store = Store::new(&engine, ());
+        Limits::default().arm(&mut store).unwrap();
+        let huge = Limits {
+            timeout: Some(Duration::from_secs(u64::MAX)),
+            ..Limits::default()
+        };
+        huge.arm(&mut store).unwrap();
+        // A module that loops briefly runs to the end under both.
+        let module = wasmtime::Module::new(
+            &engine,
+            "(module (func (export \"f\") (local i32) (loop (local.set 0 (i32.add (local.get 0) (i32.const 1))) (br_if 0 (i32.lt_u (local.get 0) (i32.const 1000))))))",
+        )
+        .unwrap();
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+        let f = instance.get_typed_func::<(), ()>(&mut store, "f").unwrap();
+        Limits::default().arm(&mut store).unwrap();
+        f.call(&mut store, ()).unwrap();
     }
 
     #[test]
