@@ -68,3 +68,27 @@ pub fn primary_label_in(d: &Diagnostic, text: &str) {
         label.file.text
     );
 }
+
+/// The kept inputs of `fuzz/<kind>/<target>/` (`regressions` or `seeds`),
+/// sorted, without the folder's README (which a regressions folder must
+/// have). For the regression tests of the library crates, which include
+/// this file; every crate that does sits one level below the repository
+/// root, as the fuzz crate does.
+#[allow(dead_code)]
+pub fn kept_inputs(kind: &str, target: &str) -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz")
+        .join(kind)
+        .join(target);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.file_name().is_some_and(|n| n != "README.md"))
+        .collect();
+    files.sort();
+    if kind == "regressions" {
+        let readme = std::fs::read_to_string(dir.join("README.md")).expect("a README");
+        assert!(readme.lines().any(|l| !l.trim().is_empty()), "empty README");
+    }
+    files
+}

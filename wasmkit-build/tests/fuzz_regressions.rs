@@ -13,26 +13,7 @@ mod check;
 #[path = "../../fuzz/src/verify.rs"]
 mod verify;
 
-use std::path::{Path, PathBuf};
-
-/// The files of `fuzz/<kind>/<target>/` but its README.
-fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz")
-        .join(kind)
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.file_name().is_some_and(|n| n != "README.md"))
-        .collect();
-    files.sort();
-    if kind == "regressions" {
-        let readme = std::fs::read_to_string(dir.join("README.md")).expect("a README");
-        assert!(readme.lines().any(|l| !l.trim().is_empty()), "empty README");
-    }
-    files
-}
+use std::path::Path;
 
 /// Replays a file-as-is input.
 fn replay(path: &Path) -> bool {
@@ -48,7 +29,7 @@ fn replay(path: &Path) -> bool {
 
 #[test]
 fn verify_regressions_hold() {
-    for path in inputs("regressions", "verify") {
+    for path in check::kept_inputs("regressions", "verify") {
         assert!(
             replay(&path),
             "{} is not a file-as-is input",
@@ -59,7 +40,7 @@ fn verify_regressions_hold() {
 
 #[test]
 fn verify_seeds_hold() {
-    let replayed = inputs("seeds", "verify")
+    let replayed = check::kept_inputs("seeds", "verify")
         .iter()
         .filter(|path| replay(path))
         .count();

@@ -12,26 +12,7 @@ mod check;
 #[path = "../../fuzz/src/wave_call.rs"]
 mod wave_call;
 
-use std::path::{Path, PathBuf};
-
-/// The files of `fuzz/<kind>/<target>/` but its README.
-fn inputs(kind: &str, target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz")
-        .join(kind)
-        .join(target);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("a directory entry").path())
-        .filter(|path| path.file_name().is_some_and(|n| n != "README.md"))
-        .collect();
-    files.sort();
-    if kind == "regressions" {
-        let readme = std::fs::read_to_string(dir.join("README.md")).expect("a README");
-        assert!(readme.lines().any(|l| !l.trim().is_empty()), "empty README");
-    }
-    files
-}
+use std::path::Path;
 
 /// Builds the echo component where `wave_call::echo_wasm_path` looks for it
 /// (cargo's own lock serialises concurrent builds).
@@ -67,7 +48,7 @@ fn build_echo() {
 #[test]
 fn wave_call_regressions_hold() {
     build_echo();
-    for path in inputs("regressions", "wave_call") {
+    for path in check::kept_inputs("regressions", "wave_call") {
         wave_call::check(&std::fs::read(&path).expect("readable"));
     }
 }
@@ -75,7 +56,7 @@ fn wave_call_regressions_hold() {
 #[test]
 fn wave_call_seeds_hold() {
     build_echo();
-    let seeds = inputs("seeds", "wave_call");
+    let seeds = check::kept_inputs("seeds", "wave_call");
     assert!(!seeds.is_empty());
     for path in seeds {
         wave_call::check(&std::fs::read(&path).expect("readable"));
