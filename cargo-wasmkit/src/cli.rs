@@ -4,8 +4,9 @@
 use std::ffi::OsString;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use wasmkit_core::Diagnostics;
 use wasmkit_core::config::CliOverrides;
-use wasmkit_core::workspace::{CargoOptions, PackageSelection};
+use wasmkit_core::workspace::{CargoOptions, PackageSelection, Project, Selected};
 use wasmkit_core::{ColorChoice, MessageFormat, Verbosity};
 
 use crate::commands;
@@ -173,6 +174,14 @@ impl CargoSelection {
             workspace: self.workspace.workspace || self.workspace.all,
             exclude: self.workspace.exclude.clone(),
         }
+    }
+
+    /// Reads the workspace and resolves the selected plugins, with `tags`
+    /// added to each.
+    pub fn select(&self, tags: &[String]) -> Result<(Project, Selected), Diagnostics> {
+        let project = Project::load(&self.manifest.cargo_options())?;
+        let selected = project.select(&self.packages(), &self.overrides(tags))?;
+        Ok((project, selected))
     }
 
     pub fn overrides(&self, tags: &[String]) -> CliOverrides {

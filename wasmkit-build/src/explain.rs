@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use wasmkit_core::config::settings_table;
 use wasmkit_core::{Key, PluginConfig};
 
 use crate::artifact::location_in;
@@ -66,35 +67,18 @@ pub(crate) fn render(
 }
 
 fn settings(out: &mut String, plugin: &PluginConfig) {
-    let rows: Vec<(Key, String, String)> = plugin
+    let mut rows: Vec<(&str, String, String)> = plugin
         .settings()
         .into_iter()
         .filter(|(key, _, _)| BUILD_KEYS.contains(key))
+        .map(|(key, value, origin)| (key.buildrc_name(), value, origin))
         .collect();
-    let width = rows
-        .iter()
-        .map(|(_, v, _)| v.chars().count().max(1))
-        .max()
-        .unwrap_or(1)
-        .min(40);
-    for (key, value, origin) in rows {
-        let value = if value.is_empty() {
-            "-".to_string()
-        } else {
-            value
-        };
-        let _ = writeln!(
-            out,
-            "  {:<19}  {value:<width$}  {origin}",
-            key.buildrc_name()
-        );
-    }
     if plugin.all_features.value {
-        let _ = writeln!(
-            out,
-            "  {:<19}  {:<width$}  {}",
-            "--all-features", "true", plugin.all_features.origin
-        );
+        let origin = plugin.all_features.origin.to_string();
+        rows.push(("--all-features", "true".into(), origin));
+    }
+    for line in settings_table(rows, 40) {
+        let _ = writeln!(out, "{line}");
     }
 }
 

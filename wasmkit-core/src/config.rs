@@ -494,6 +494,31 @@ impl PluginConfig {
 
 /// Cargo's directory name for a profile: `dev` and `test` build into
 /// `debug`, `release` and `bench` into `release`, others into their name.
+/// Settings rows (name, value, origin) as aligned lines
+/// `  NAME  value  origin`, for `config` and `build --explain`: an empty
+/// value shows as `-`, and the value column is at most `max_width` wide.
+pub fn settings_table<'a>(
+    rows: impl IntoIterator<Item = (&'a str, String, String)>,
+    max_width: usize,
+) -> Vec<String> {
+    let rows: Vec<(&str, String, String)> = rows
+        .into_iter()
+        .map(|(name, value, origin)| {
+            let value = if value.is_empty() { "-".into() } else { value };
+            (name, value, origin)
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(_, v, _)| v.chars().count())
+        .max()
+        .unwrap_or(1)
+        .min(max_width);
+    rows.into_iter()
+        .map(|(name, value, origin)| format!("  {name:<19}  {value:<width$}  {origin}"))
+        .collect()
+}
+
 pub fn profile_dir_name(profile: &str) -> &str {
     match profile {
         "dev" | "test" => "debug",
@@ -962,6 +987,26 @@ fn depends_on(package: &cargo_metadata::Package, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_table_aligns_values_and_caps_the_column() {
+        let row = |name, value: &str, origin: &str| (name, value.to_string(), origin.to_string());
+        assert_eq!(
+            settings_table(
+                [
+                    row("TARGET", "wasm32-wasip1", "default"),
+                    row("RUSTFLAGS", "", "default"),
+                    row("EXTRA_TAGS", &"t".repeat(30), ".buildrc:1"),
+                ],
+                20,
+            ),
+            vec![
+                "  TARGET               wasm32-wasip1         default",
+                "  RUSTFLAGS            -                     default",
+                format!("  EXTRA_TAGS           {}  .buildrc:1", "t".repeat(30)).as_str(),
+            ]
+        );
+    }
 
     #[test]
     fn wave_lists_split_outside_literals() {

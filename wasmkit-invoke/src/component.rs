@@ -212,19 +212,12 @@ impl ComponentExports {
                 None => return Err(Resolution::Unknown),
             }
         } else if let Some((iface, func)) = name.split_once('.') {
-            let matches: Vec<usize> = self
-                .funcs
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| {
-                    f.name == func
-                        && f.instance
-                            .as_deref()
-                            .is_some_and(|i| i == iface || interface_of(i) == iface)
-                })
-                .map(|(i, _)| i)
-                .collect();
-            return one_of(matches);
+            return one_of(self.matching(|f| {
+                f.name == func
+                    && f.instance
+                        .as_deref()
+                        .is_some_and(|i| i == iface || interface_of(i) == iface)
+            }));
         } else {
             if let Some(i) = self
                 .funcs
@@ -233,42 +226,33 @@ impl ComponentExports {
             {
                 return Ok(i);
             }
-            let matches: Vec<usize> = self
-                .funcs
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| f.instance.is_some() && f.name == name)
-                .map(|(i, _)| i)
-                .collect();
-            return one_of(matches);
+            return one_of(self.matching(|f| f.instance.is_some() && f.name == name));
         };
         let instance = instance_part.unwrap_or_default();
         // An exact instance name first, then the same name at any version
         // when the call gives none.
-        let exact: Vec<usize> = self
-            .funcs
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.name == func && f.instance.as_deref() == Some(instance.as_str()))
-            .map(|(i, _)| i)
-            .collect();
+        let exact =
+            self.matching(|f| f.name == func && f.instance.as_deref() == Some(instance.as_str()));
         if !exact.is_empty() || instance.contains('@') {
             return one_of(exact);
         }
-        let unversioned: Vec<usize> = self
-            .funcs
+        one_of(self.matching(|f| {
+            f.name == func
+                && f.instance
+                    .as_deref()
+                    .and_then(|i| i.split_once('@'))
+                    .is_some_and(|(path, _)| path == instance)
+        }))
+    }
+
+    /// The indices of the exported functions that `pred` accepts.
+    fn matching(&self, pred: impl Fn(&ExportedFunc) -> bool) -> Vec<usize> {
+        self.funcs
             .iter()
             .enumerate()
-            .filter(|(_, f)| {
-                f.name == func
-                    && f.instance
-                        .as_deref()
-                        .and_then(|i| i.split_once('@'))
-                        .is_some_and(|(path, _)| path == instance)
-            })
+            .filter(|(_, f)| pred(f))
             .map(|(i, _)| i)
-            .collect();
-        one_of(unversioned)
+            .collect()
     }
 
     /// The diagnostic for a name that does not resolve.

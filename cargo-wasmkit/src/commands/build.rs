@@ -40,11 +40,7 @@ pub struct BuildSteps {
 
 impl BuildArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
-        let project = Project::load(&self.selection.manifest.cargo_options())?;
-        let selected = project.select(
-            &self.selection.packages(),
-            &self.selection.overrides(&self.tags),
-        )?;
+        let (project, selected) = self.selection.select(&self.tags)?;
         shell.diagnostics(&selected.warnings);
         let steps = BuildSteps {
             explain: self.explain,

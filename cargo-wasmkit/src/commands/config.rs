@@ -2,7 +2,7 @@
 //! where each came from.
 
 use clap::Args;
-use wasmkit_core::workspace::Project;
+use wasmkit_core::config::settings_table;
 use wasmkit_core::{ExitStatus, MessageFormat, Shell};
 
 use super::CommandResult;
@@ -19,11 +19,7 @@ pub struct ConfigArgs {
 
 impl ConfigArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
-        let project = Project::load(&self.selection.manifest.cargo_options())?;
-        let selected = project.select(
-            &self.selection.packages(),
-            &self.selection.overrides(&self.tags),
-        )?;
+        let (_, selected) = self.selection.select(&self.tags)?;
         shell.diagnostics(&selected.warnings);
         for (i, plugin) in selected.plugins.iter().enumerate() {
             if shell.format() == MessageFormat::Json {
@@ -39,23 +35,10 @@ impl ConfigArgs {
                 plugin.package.version,
                 wasmkit_core::display_path(plugin.dir())
             ));
-            let settings = plugin.settings();
-            let width = settings
-                .iter()
-                .map(|(_, v, _)| v.chars().count().max(1))
-                .max()
-                .unwrap_or(1)
-                .min(48);
-            for (key, value, origin) in settings {
-                let value = if value.is_empty() {
-                    "-".to_string()
-                } else {
-                    value
-                };
-                shell.out(format_args!(
-                    "  {:<19}  {value:<width$}  {origin}",
-                    key.buildrc_name()
-                ));
+            let rows = plugin.settings().into_iter();
+            let rows = rows.map(|(key, value, origin)| (key.buildrc_name(), value, origin));
+            for line in settings_table(rows, 48) {
+                shell.out(line);
             }
         }
         Ok(ExitStatus::Success)

@@ -9,7 +9,6 @@ use wasmkit_build::artifact::locate;
 use wasmkit_build::verify::{
     self, ArtifactReport, ExpectedCall, Verdict, VerifySettings, VerifyTarget,
 };
-use wasmkit_core::workspace::Project;
 use wasmkit_core::{Diagnostic, Diagnostics, ExitStatus, HostKind, MessageFormat, Shell, codes};
 use wasmkit_invoke::call::CallSource;
 use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
@@ -141,9 +140,7 @@ impl VerifyArgs {
     /// is reported, not verified.
     fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
         let (config, calls) = self.overrides()?;
-        let project = Project::load(&self.selection.manifest.cargo_options())?;
-        let selected =
-            project.select(&self.selection.packages(), &self.selection.overrides(&[]))?;
+        let (project, selected) = self.selection.select(&[])?;
         let mut targets = Vec::new();
         let mut unavailable = selected.warnings;
         for plugin in &selected.plugins {

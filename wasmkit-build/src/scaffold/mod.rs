@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 use wasmkit_core::config::is_cfg_name;
 use wasmkit_core::{Diagnostic, Diagnostics, HostKind, codes, display_path};
 
+use crate::plan::shell_quote;
+
 pub use name::{
     InvalidName, NameProblem, check_package_name, lib_name, suggest_package_name, wit_name,
 };
@@ -150,7 +152,7 @@ impl CreatedPlugin {
                 .map_or_else(|_| root.to_path_buf(), Path::to_path_buf);
             steps.push(NextStep {
                 purpose: "go to its workspace",
-                command: format!("cd {}", shell_word(&shown.to_string_lossy())),
+                command: format!("cd {}", shell_quote(&shown.to_string_lossy())),
             });
         }
         steps.push(NextStep {
@@ -160,7 +162,11 @@ impl CreatedPlugin {
         if let Some(call) = self.kind.sample_call() {
             steps.push(NextStep {
                 purpose: "call it",
-                command: format!("cargo wasmkit invoke -p {} {}", self.name, shell_word(call)),
+                command: format!(
+                    "cargo wasmkit invoke -p {} {}",
+                    self.name,
+                    shell_quote(call)
+                ),
             });
         }
         steps
@@ -559,19 +565,6 @@ fn replace_manifest(manifest: &Path, original: &str, edited: &str) -> Result<(),
     temp.persist(&real)
         .map_err(|e| cannot(e.error.to_string()))?;
     Ok(())
-}
-
-/// `word` as one POSIX shell word.
-fn shell_word(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_-.,/:=+@%".contains(c));
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]
