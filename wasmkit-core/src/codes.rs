@@ -124,6 +124,12 @@ pub const UNKNOWN_FUNCTION: Code = Code::input("unknown-function");
 pub const AMBIGUOUS_FUNCTION: Code = Code::input("ambiguous-function");
 /// A parameter or result type that WAVE cannot write (resource, future, stream).
 pub const UNSUPPORTED_TYPE: Code = Code::input("unsupported-type");
+/// A name in a call that no `let` bound.
+pub const UNKNOWN_NAME: Code = Code::input("unknown-name");
+/// A bound name whose resource handle was moved into a call or dropped.
+pub const HANDLE_GONE: Code = Code::input("handle-gone");
+/// A `--mock` (or `VERIFY_MOCKS` item) that names no import, or whose value does not fit its result.
+pub const INVALID_MOCK: Code = Code::input("invalid-mock");
 /// An invalid `--dir`, `--env`, `--timeout` or similar option value.
 pub const INVALID_OPTION: Code = Code::input("invalid-option");
 /// Instantiation failed (a missing import, a start function that trapped).
@@ -142,7 +148,8 @@ pub const MEMORY_LIMIT: Code = Code::failure("memory-limit");
 pub const GUEST_EXIT: Code = Code::failure("guest-exit");
 
 // Verifying.
-/// A component import that the host profile does not provide.
+/// A component import that the host profile does not provide (in verify), or
+/// that a call reached with nothing providing or mocking it (in invoke).
 pub const UNPROVIDED_IMPORT: Code = Code::failure("unprovided-import");
 /// A `VERIFY_INVOKE` result differs from `VERIFY_EXPECT`.
 pub const EXPECTATION_FAILED: Code = Code::failure("expectation-failed");

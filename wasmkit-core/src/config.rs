@@ -293,6 +293,8 @@ pub struct PluginConfig {
     pub verify_invoke: Resolved<Vec<String>>,
     /// `VERIFY_EXPECT`.
     pub verify_expect: Resolved<Vec<String>>,
+    /// `VERIFY_MOCKS`: `NAME=VALUE` items.
+    pub verify_mocks: Resolved<Vec<String>>,
 }
 
 impl PluginConfig {
@@ -391,6 +393,10 @@ impl PluginConfig {
                         self.verify_expect.value.join("; "),
                         self.verify_expect.origin.to_string(),
                     ),
+                    Key::VerifyMocks => (
+                        self.verify_mocks.value.join("; "),
+                        self.verify_mocks.origin.to_string(),
+                    ),
                 };
                 (key, value, origin)
             })
@@ -479,6 +485,13 @@ impl PluginConfig {
             resolved(
                 self.verify_expect.value.clone().into(),
                 &self.verify_expect.origin,
+            ),
+        );
+        settings.insert(
+            Key::VerifyMocks.buildrc_name().into(),
+            resolved(
+                self.verify_mocks.value.clone().into(),
+                &self.verify_mocks.origin,
             ),
         );
         serde_json::json!({
@@ -638,6 +651,9 @@ pub fn resolve(
         .unwrap_or_else(|| Resolved::default(Vec::new()));
     let verify_expect = resolver
         .list(Key::VerifyExpect, split_wave_list)
+        .unwrap_or_else(|| Resolved::default(Vec::new()));
+    let verify_mocks = resolver
+        .list(Key::VerifyMocks, split_wave_list)
         .unwrap_or_else(|| Resolved::default(Vec::new()));
 
     // Scalars.
@@ -819,6 +835,7 @@ pub fn resolve(
         verify_config,
         verify_invoke,
         verify_expect,
+        verify_mocks,
     })
 }
 

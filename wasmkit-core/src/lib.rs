@@ -40,3 +40,17 @@ pub fn display_path(path: &Path) -> String {
         None => path.display().to_string(),
     }
 }
+
+/// Quotes a word for a POSIX shell, leaving plain words bare.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '-' | '_' | '.' | '/' | '=' | ':' | ',' | '+' | '@' | '%')
+        });
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}

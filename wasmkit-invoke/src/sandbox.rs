@@ -112,6 +112,24 @@ impl SandboxOptions {
     }
 }
 
+/// The linker components are instantiated with: what the host provides.
+/// Today that is WASI 0.2 (wasmtime-wasi's synchronous implementation);
+/// whatever else a host offers is added here, so that invoke, `--list` and
+/// verify agree on what is provided. Imports it lacks are found by asking
+/// it (see [`crate::imports`]).
+pub fn component_linker(
+    engine: &wasmtime::Engine,
+) -> Result<wasmtime::component::Linker<crate::component::ComponentState>, Diagnostic> {
+    let mut linker = wasmtime::component::Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| {
+        Diagnostic::error(
+            codes::INSTANTIATE_FAILED,
+            format!("cannot set up WASI: {e}"),
+        )
+    })?;
+    Ok(linker)
+}
+
 /// Where a guest's stdout goes.
 ///
 /// [`OutputSink::stdout`] is the process's stdout, shared by the guest and

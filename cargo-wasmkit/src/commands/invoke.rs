@@ -8,10 +8,12 @@ use wasmkit_build::artifact::{ArtifactState, locate};
 use wasmkit_core::config::CliOverrides;
 use wasmkit_core::workspace::{PackageSelection, Project};
 use wasmkit_core::{
-    Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, codes, display_path,
+    Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, Verbosity, codes,
+    display_path,
 };
 use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
+use wasmkit_invoke::mocks;
 use wasmkit_invoke::runner::{Format, Runner};
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
 use wasmkit_invoke::{
@@ -30,9 +32,15 @@ pub struct InvokeArgs {
     /// Read calls from a file, one a line (`-` for stdin)
     #[arg(long, value_name = "FILE")]
     pub calls_from: Option<PathBuf>,
-    /// List every callable export with its WIT signature
+    /// List the exports (functions, and resources in WIT) and, when any is mocked or unprovided (or with -v), the imports
     #[arg(long)]
     pub list: bool,
+    /// Mock an import: NAME=VALUE, where VALUE is the WAVE value it returns, e.g. 'store.get=some("v")'
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub mock: Vec<String>,
+    /// Read mocks from a file, one NAME=VALUE a line (`//` comments)
+    #[arg(long, value_name = "FILE")]
+    pub mocks: Option<PathBuf>,
     /// Invoke the built artifact of this package
     #[arg(short, long, value_name = "SPEC")]
     pub package: Option<String>,
@@ -85,19 +93,22 @@ impl InvokeArgs {
             Format::Wave => results.clone(),
         };
         let started = Instant::now();
-        let (mut session, cache) = Session::start(&runtime, &input, &options, &guest_out, None)?;
-        shell.verbose(format_args!(
-            "loaded {} ({cache:?}) in {:.1?}",
-            display_path(&artifact),
-            started.elapsed()
-        ));
+        let (compiled, cache) = runtime.compile(&input)?;
+        let verbose = shell.verbosity() >= Verbosity::Verbose;
+        let verbose_line = |line: &str| shell.write_stderr(&format!("{line}\n"));
         let runner = Runner {
             results: &results,
             guest_out: &guest_out,
             format,
+            verbose: verbose.then_some(&verbose_line as &dyn Fn(&str)),
         };
         if self.list {
-            runner.list(&session.listing());
+            // The listing needs no instance: a component whose imports
+            // nothing provides is listed all the same.
+            runner.list(
+                &Session::catalog(&runtime, &compiled, &input, &options)?,
+                verbose,
+            );
             if call_args.is_empty() && self.calls_from.is_none() {
                 return Ok(ExitStatus::Success);
             }
@@ -110,6 +121,13 @@ impl InvokeArgs {
                 )
                 .into());
         }
+        let mut session =
+            Session::instantiate(&runtime, &compiled, &input, &options, &guest_out, None)?;
+        shell.verbose(format_args!(
+            "loaded {} ({cache:?}) in {:.1?}",
+            display_path(&artifact),
+            started.elapsed()
+        ));
         Ok(runner.run(&mut session, calls, &mut |d: &Diagnostic| {
             shell.diagnostic(d);
         }))
@@ -143,6 +161,11 @@ impl InvokeArgs {
             .iter()
             .map(|e| parse_env(e))
             .collect::<Result<_, _>>()?;
+        let mut mocks = match &self.mocks {
+            Some(path) => mocks::read_file(path)?,
+            None => Vec::new(),
+        };
+        mocks.extend(self.mock.iter().map(|m| mocks::from_argument(m)));
         Ok(SessionOptions {
             sandbox: SandboxOptions {
                 dirs,
@@ -154,6 +177,7 @@ impl InvokeArgs {
                 fuel: self.fuel,
                 max_memory,
             },
+            mocks,
         })
     }
 

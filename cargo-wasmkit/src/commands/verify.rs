@@ -11,6 +11,7 @@ use wasmkit_build::verify::{
 };
 use wasmkit_core::{Diagnostic, Diagnostics, ExitStatus, HostKind, MessageFormat, Shell, codes};
 use wasmkit_invoke::call::CallSource;
+use wasmkit_invoke::mocks;
 use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
 
 use super::CommandResult;
@@ -35,6 +36,9 @@ pub struct VerifyArgs {
     /// The WAVE value the matching --invoke must return
     #[arg(long = "expect", value_name = "VALUE")]
     pub expect: Vec<String>,
+    /// Mock an import of the component for the --invoke calls: NAME=VALUE (added to the plugin's VERIFY_MOCKS)
+    #[arg(long = "mock", value_name = "NAME=VALUE")]
+    pub mock: Vec<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
@@ -122,6 +126,10 @@ impl VerifyArgs {
         Ok((config, calls))
     }
 
+    fn mocks(&self) -> Vec<CallSource> {
+        self.mock.iter().map(|m| mocks::from_argument(m)).collect()
+    }
+
     fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
         let (config, calls) = self.overrides()?;
         Ok(self
@@ -131,6 +139,7 @@ impl VerifyArgs {
                 host: self.host.map(HostKind::from),
                 config: config.clone(),
                 calls: calls.clone(),
+                mocks: self.mocks(),
                 ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
             })
             .collect())
@@ -158,6 +167,7 @@ impl VerifyArgs {
                     if !calls.is_empty() {
                         target.calls.clone_from(&calls);
                     }
+                    target.mocks.extend(self.mocks());
                     targets.push(target);
                 }
                 Err(ds) => unavailable.extend(ds),

@@ -12,5 +12,7 @@ mod build;
 mod catalogue;
 mod config;
 mod invoke;
+mod invoke_mocks;
+mod invoke_resources;
 mod new;
 mod verify;

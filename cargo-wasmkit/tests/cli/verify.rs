@@ -169,6 +169,7 @@ error[unprovided-import]: the component imports `my:plugin/host@1.0.0`, which th
 --> needs-host.wat
  = note: the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets
  = help: remove the import (check which dependency pulls it in), or run the component in a host that provides it
+ = help: to verify calls that do not depend on it, mock its functions with `VERIFY_MOCKS` (`NAME=VALUE`, `;`-separated)
 
 
 "#]]);

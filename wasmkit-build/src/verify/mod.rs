@@ -50,6 +50,8 @@ pub struct VerifyTarget {
     pub config: Option<Vec<u8>>,
     /// Calls to make on a component.
     pub calls: Vec<ExpectedCall>,
+    /// `NAME=VALUE` mocks for the component's imports in those calls.
+    pub mocks: Vec<CallSource>,
     /// Problems found while preparing the target (an unreadable
     /// configuration file); reported with the artifact.
     pub problems: Vec<Diagnostic>,
@@ -64,6 +66,7 @@ impl VerifyTarget {
             host: None,
             config: None,
             calls: Vec::new(),
+            mocks: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -382,7 +385,7 @@ pub fn verify_one(
 }
 
 /// The target for a plugin's built artifact, with its resolved `HOST`,
-/// `VERIFY_CONFIG`, `VERIFY_INVOKE` and `VERIFY_EXPECT`. Calls and
+/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT` and `VERIFY_MOCKS`. Calls and
 /// expected values are placed at their line of the file that set them, so
 /// diagnostics about them point there.
 pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
@@ -428,5 +431,6 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
             expect: expects.next(),
         })
         .collect();
+    target.mocks = sources(&plugin.verify_mocks);
     target
 }
