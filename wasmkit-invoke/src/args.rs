@@ -26,6 +26,8 @@ pub(crate) enum ArgError {
 /// The names a call may use, and what its arguments do with handles.
 pub(crate) struct Scope<'a> {
     pub src: &'a CallSource,
+    /// Whether each parameter's type can hold a handle.
+    pub param_handles: &'a [bool],
     pub bindings: &'a Bindings,
     pub handles: &'a HandleTable,
     /// `counter` for a resource type.
@@ -46,6 +48,10 @@ impl<'a> Scope<'a> {
         index: usize,
         view: &dyn Fn() -> SignatureView,
     ) -> Option<Result<Val, ArgError>> {
+        let handles = self.param_handles.get(index).copied().unwrap_or(true);
+        if !handles && node.ty() != NodeType::Label {
+            return None;
+        }
         if let Some(name) = self.bare_name(node) {
             if let Some(binding) = self.bindings.get(name) {
                 return Some(self.whole(node, name, binding, ty, index, view));
@@ -54,7 +60,7 @@ impl<'a> Scope<'a> {
                 return Some(Err(ArgError::Diagnostic(self.unknown(node.span(), name))));
             }
         }
-        if !has_handle(ty) {
+        if !handles {
             return None;
         }
         Some(self.nested(node, ty))

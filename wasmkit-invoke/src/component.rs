@@ -194,7 +194,15 @@ impl ComponentSession {
     pub fn call(&mut self, src: &CallSource) -> Result<ComponentCall, Diagnostic> {
         self.last_imports.clear();
         let line = line::parse(src)?;
-        if line.callee == "drop" && self.exports.resolve("drop").is_err() {
+        // `drop(NAME)`, unless the component has a root `drop` of its own
+        // (an interface's `drop` is then called as `iface.drop`).
+        if line.callee == "drop"
+            && !self
+                .exports
+                .funcs()
+                .iter()
+                .any(|f| f.instance.is_none() && f.name == "drop")
+        {
             return self.drop_call(src, &line);
         }
         let (index, receiver) = self.target(&line)?;
@@ -230,6 +238,7 @@ impl ComponentSession {
         let resource_name = |ty: &ResourceType| self.resource_name(ty);
         let mut scope = Scope {
             src: &line.src,
+            param_handles: &f.param_handles[skip..],
             bindings: &self.bindings,
             handles: &self.handles,
             resource_name: &resource_name,
@@ -272,7 +281,7 @@ impl ComponentSession {
             });
         }
 
-        let has_handles = result_types.iter().any(values::has_handle);
+        let has_handles = f.result_handles;
         let mut new_handles = Vec::new();
         for (v, ty) in results.iter().zip(&result_types) {
             let mut found = Vec::new();

@@ -10,6 +10,7 @@ use wasmtime::component::{Component, ComponentExportIndex, ResourceType, Type};
 
 use crate::call::{ParamView, SignatureView};
 use crate::names::{self, Named, Resolution, Side};
+use crate::values::has_handle;
 use crate::wit::WitFunctions;
 
 /// One exported function.
@@ -23,6 +24,12 @@ pub struct ExportedFunc {
     /// Its type.
     pub ty: ComponentFunc,
     pub(crate) index: ComponentExportIndex,
+    /// A parameter or result type no call can write or read, found once.
+    unsupported: Option<Type>,
+    /// Whether each parameter's type can hold a handle, found once.
+    pub(crate) param_handles: Vec<bool>,
+    /// Whether the results can hold a handle.
+    pub(crate) result_handles: bool,
 }
 
 impl Named for ExportedFunc {
@@ -35,14 +42,34 @@ impl Named for ExportedFunc {
 }
 
 impl ExportedFunc {
-    /// The parameter or result type no call can write or read: futures,
-    /// streams and error contexts.
-    pub(crate) fn unsupported_type(&self) -> Option<Type> {
-        self.ty
+    fn new(
+        instance: Option<&str>,
+        name: &str,
+        ty: ComponentFunc,
+        index: ComponentExportIndex,
+    ) -> ExportedFunc {
+        let unsupported = ty
             .params()
             .map(|(_, t)| t)
-            .chain(self.ty.results())
-            .find(crate::values::unsupported)
+            .chain(ty.results())
+            .find(crate::values::unsupported);
+        let param_handles = ty.params().map(|(_, t)| has_handle(&t)).collect();
+        let result_handles = ty.results().any(|t| has_handle(&t));
+        ExportedFunc {
+            instance: instance.map(str::to_string),
+            name: name.to_string(),
+            unsupported,
+            param_handles,
+            result_handles,
+            ty,
+            index,
+        }
+    }
+
+    /// The parameter or result type no call can write or read: futures,
+    /// streams and error contexts.
+    pub(crate) fn unsupported_type(&self) -> Option<&Type> {
+        self.unsupported.as_ref()
     }
 
     /// Whether this is `[method]RES.name`: its first parameter is the handle.
@@ -85,12 +112,7 @@ impl ComponentExports {
             match item.ty {
                 ComponentItem::ComponentFunc(ty) => {
                     if let Some(index) = component.get_export_index(None, name) {
-                        funcs.push(ExportedFunc {
-                            instance: None,
-                            name: name.to_string(),
-                            ty,
-                            index,
-                        });
+                        funcs.push(ExportedFunc::new(None, name, ty, index));
                     }
                 }
                 ComponentItem::Resource(ty) => resources.push(ResourceInfo {
@@ -109,12 +131,7 @@ impl ComponentExports {
                                 if let Some(index) =
                                     component.get_export_index(Some(&instance_index), item_name)
                                 {
-                                    funcs.push(ExportedFunc {
-                                        instance: Some(name.to_string()),
-                                        name: item_name.to_string(),
-                                        ty,
-                                        index,
-                                    });
+                                    funcs.push(ExportedFunc::new(Some(name), item_name, ty, index));
                                 }
                             }
                             ComponentItem::Resource(ty) => resources.push(ResourceInfo {

@@ -8,9 +8,9 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Component, InstancePre, Linker, ResourceType, Val};
 use wasmtime::{Engine, StoreContextMut};
 
-use crate::call::CallSource;
 use crate::component::ComponentState;
 use crate::exports::ResourceInfo;
+use crate::mocks::Mock;
 use crate::names::{Named, Side};
 use crate::sandbox;
 use crate::values;
@@ -101,13 +101,13 @@ impl ComponentImports {
     pub fn link<'w>(
         engine: &Engine,
         component: &Component,
-        mocks: &[CallSource],
+        mocks: &[Mock],
         wit: &dyn Fn() -> Option<&'w WitFunctions>,
     ) -> Result<ComponentImports, Diagnostic> {
         let (mut funcs, resources, import_names) = enumerate(engine, component);
         let mut mocked = vec![None; funcs.len()];
         for spec in mocks {
-            let (index, values) = crate::mocks::parse(spec, &funcs, &|f| signature(wit(), f))?;
+            let (index, values) = crate::mocks::check(spec, &funcs, &|f| signature(wit(), f))?;
             mocked[index] = Some(values);
         }
 
@@ -386,6 +386,7 @@ impl ImportLog {
                     values::results_to_wave(r, &types, handle)
                 });
                 ImportCall {
+                    index: *index,
                     function: f.short_name(),
                     args,
                     result,
@@ -398,6 +399,9 @@ impl ImportLog {
 /// A call the guest made to a mocked (or unprovided) import.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ImportCall {
+    /// The import's index in [`ComponentImports::funcs`].
+    #[serde(skip)]
+    pub index: usize,
     /// The import, by its short name (`store.get`).
     pub function: String,
     /// Each argument as WAVE.

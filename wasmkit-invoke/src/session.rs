@@ -26,9 +26,9 @@ pub struct SessionOptions {
     pub sandbox: SandboxOptions,
     /// Time, fuel and memory limits per call.
     pub limits: Limits,
-    /// `NAME=VALUE` results for the component's imports (`--mock`,
-    /// `--mocks`, `VERIFY_MOCKS`), checked when the component is linked.
-    pub mocks: Vec<CallSource>,
+    /// Results for the component's imports (`--mock`, `--mocks`,
+    /// `VERIFY_MOCKS`), checked when the component is linked.
+    pub mocks: Vec<crate::mocks::Mock>,
 }
 
 /// An instantiated guest.

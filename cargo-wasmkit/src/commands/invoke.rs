@@ -165,7 +165,9 @@ impl InvokeArgs {
             Some(path) => mocks::read_file(path)?,
             None => Vec::new(),
         };
-        mocks.extend(self.mock.iter().map(|m| mocks::from_argument(m)));
+        for m in &self.mock {
+            mocks.push(mocks::from_argument(m)?);
+        }
         Ok(SessionOptions {
             sandbox: SandboxOptions {
                 dirs,

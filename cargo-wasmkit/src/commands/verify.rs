@@ -11,7 +11,6 @@ use wasmkit_build::verify::{
 };
 use wasmkit_core::{Diagnostic, Diagnostics, ExitStatus, HostKind, MessageFormat, Shell, codes};
 use wasmkit_invoke::call::CallSource;
-use wasmkit_invoke::mocks;
 use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
 
 use super::CommandResult;
@@ -127,7 +126,13 @@ impl VerifyArgs {
     }
 
     fn mocks(&self) -> Vec<CallSource> {
-        self.mock.iter().map(|m| mocks::from_argument(m)).collect()
+        self.mock
+            .iter()
+            .map(|m| CallSource {
+                file: wasmkit_core::SourceFile::new("<mock>", m.as_str()),
+                span: 0..m.len(),
+            })
+            .collect()
     }
 
     fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {

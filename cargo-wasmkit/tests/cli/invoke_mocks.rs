@@ -98,7 +98,7 @@ fn mocks_from_a_file() {
 fn bad_mocks_are_refused_before_anything_runs() {
     let cache = Scratch::empty();
     let dir = Scratch::empty();
-    let mocks = dir.write(
+    dir.write(
         "bad.mocks",
         "store.get=some(\"ok\")\n\
          // a result of the wrong type\n\

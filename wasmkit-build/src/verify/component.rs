@@ -5,6 +5,7 @@
 
 use wasmkit_core::{Diagnostic, HostKind, codes};
 use wasmkit_invoke::imports::Provider;
+use wasmkit_invoke::mocks::Mock;
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{OutputSink, Runtime, SandboxOptions, Session, SessionOptions, WasmInput};
 use wasmtime::component::Component;
@@ -46,10 +47,21 @@ pub(super) fn verify(
     }
 
     // Imports: what the sandbox's linker provides, and the mocks.
+    let mocks: Result<Vec<Mock>, Diagnostic> = target.mocks.iter().map(Mock::parse).collect();
+    let mocks = match mocks {
+        Ok(mocks) => mocks,
+        Err(d) => {
+            report
+                .checks
+                .push(Check::new("imports", false, d.message.clone()));
+            report.diagnostics.push(d);
+            return;
+        }
+    };
     let options = SessionOptions {
         sandbox: SandboxOptions::default(),
         limits: settings.limits,
-        mocks: target.mocks.clone(),
+        mocks,
     };
     let compiled = Compiled::Component(component.clone());
     let catalog = match Session::catalog(runtime, &compiled, input, &options) {
@@ -121,6 +133,7 @@ pub(super) fn verify(
         "instantiated in the invoke sandbox",
     ));
 
+    let mut stopped = false;
     for expected in &target.calls {
         let text = expected.call.text().to_string();
         let mut check = CallCheck {
@@ -160,12 +173,20 @@ pub(super) fn verify(
                 report.calls.push(check);
                 if stop {
                     // The instance cannot be entered after a trap.
+                    stopped = true;
                     break;
                 }
                 continue;
             }
         }
         report.calls.push(check);
+    }
+    if !stopped {
+        // Handles the calls left live are dropped, as a host would: their
+        // destructors run, and may fail.
+        if let (_, Some(d)) = session.drop_live_handles() {
+            report.diagnostics.push(d);
+        }
     }
     attach_output(report, &out);
 }
