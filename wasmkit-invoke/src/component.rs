@@ -54,18 +54,20 @@ impl WasiView for ComponentState {
 
 /// A component instance that calls are made on, in order.
 pub struct ComponentSession {
-    store: Store<ComponentState>,
+    pub(crate) store: Store<ComponentState>,
     instance: Instance,
     exports: Arc<ComponentExports>,
-    imports: Arc<ComponentImports>,
-    limits: Limits,
+    pub(crate) imports: Arc<ComponentImports>,
+    pub(crate) limits: Limits,
     /// Plain function names already resolved, to their export index.
     resolved: HashMap<String, usize>,
     /// Functions of the instance, by export index, once looked up.
     funcs: Vec<Option<Func>>,
-    handles: HandleTable,
-    bindings: Bindings,
-    last_imports: Vec<ImportCall>,
+    pub(crate) handles: HandleTable,
+    pub(crate) bindings: Bindings,
+    pub(crate) last_imports: Vec<ImportCall>,
+    /// Import calls of the last call beyond what is recorded.
+    pub(crate) last_imports_dropped: usize,
 }
 
 impl std::fmt::Debug for ComponentSession {
@@ -148,6 +150,7 @@ impl ComponentSession {
             handles: HandleTable::default(),
             bindings: Bindings::default(),
             last_imports: Vec::new(),
+            last_imports_dropped: 0,
         })
     }
 
@@ -171,9 +174,15 @@ impl ComponentSession {
         &self.handles
     }
 
-    /// The mocked and unprovided imports the last call reached, in order.
+    /// The mocked and unprovided imports the last call reached, in order
+    /// (at most the first thousand).
     pub fn last_imports(&self) -> &[ImportCall] {
         &self.last_imports
+    }
+
+    /// How many import calls of the last call were beyond those recorded.
+    pub fn last_imports_dropped(&self) -> usize {
+        self.last_imports_dropped
     }
 
     /// The resource a handle type belongs to.
@@ -193,6 +202,7 @@ impl ComponentSession {
     /// Parses, checks and makes one call.
     pub fn call(&mut self, src: &CallSource) -> Result<ComponentCall, Diagnostic> {
         self.last_imports.clear();
+        self.last_imports_dropped = 0;
         let line = line::parse(src)?;
         // `drop(NAME)`, unless the component has a root `drop` of its own
         // (an interface's `drop` is then called as `iface.drop`).
@@ -274,6 +284,7 @@ impl ComponentSession {
         }
         let log = self.store.data_mut().import_log.take();
         self.last_imports = log.describe(&self.imports, &|r| self.handles.label_of(r));
+        self.last_imports_dropped = log.dropped;
         if let Err(d) = outcome {
             return Err(match log.unmocked {
                 Some(i) => self.unmocked_error(&line, i),
@@ -446,92 +457,6 @@ impl ComponentSession {
                 .as_deref()
                 .is_some_and(|i| i == name || names::interface_of(i) == name)
         }) || self.exports.resources().iter().any(|r| r.name == name)
-    }
-
-    /// `drop(NAME)`: drops the handles a name holds; their destructors run.
-    fn drop_call(
-        &mut self,
-        src: &CallSource,
-        line: &CallLine<'_>,
-    ) -> Result<ComponentCall, Diagnostic> {
-        let text = line.src.text();
-        let nodes: Vec<_> = match line.call.params_node() {
-            Some(node) => node
-                .as_tuple()
-                .map_err(|e| call::syntax_error(&line.src, &e))?
-                .collect(),
-            None => Vec::new(),
-        };
-        let usage = |span: std::ops::Range<usize>, label: &str| {
-            Diagnostic::error(codes::ARGUMENT_COUNT, "`drop` takes one bound name")
-                .with_label(line.src.label(span, label))
-                .with_help("write `drop(NAME)`, where `let NAME = ...` bound a handle")
-        };
-        let node = match nodes.as_slice() {
-            [node] => *node,
-            [] => return Err(usage(line.callee_span.end..text.len(), "no name given")),
-            [_, extra @ ..] => {
-                let span = extra[0].span().start..extra[extra.len() - 1].span().end;
-                return Err(usage(span, "one name only"));
-            }
-        };
-        let span = node.span();
-        let name = &text[span.clone()];
-        let Some(binding) = self.bindings.get(name) else {
-            return Err(args::unknown_name(&line.src, span, name, &self.bindings));
-        };
-        if let Some(state) = args::gone(&self.handles, binding) {
-            return Err(args::gone_error(&line.src, span, name, state));
-        }
-        if binding.handles.is_empty() {
-            return Err(Diagnostic::error(
-                codes::WAVE_TYPE,
-                format!("`{name}` holds no handle to drop"),
-            )
-            .with_label(line.src.label(span, format!("a `{}`", binding.type_name))));
-        }
-        for h in binding.handles.clone() {
-            self.drop_handle(h, src.text())?;
-        }
-        Ok(ComponentCall {
-            name: "drop".into(),
-            function: "drop".into(),
-            results: Vec::new(),
-            wave: "()".into(),
-            has_handles: false,
-        })
-    }
-
-    /// Drops one handle (running its destructor), noting who dropped it.
-    fn drop_handle(&mut self, index: usize, by: &str) -> Result<(), Diagnostic> {
-        let entry = self.handles.get(index);
-        let (value, label) = (entry.value, entry.label());
-        self.handles
-            .set_state(index, HandleState::Dropped { by: by.to_string() });
-        let outcome = guarded(
-            &mut self.store,
-            &self.limits,
-            &format!("drop of {label}"),
-            |store| value.resource_drop(store),
-        );
-        let log = self.store.data_mut().import_log.take();
-        self.last_imports = log.describe(&self.imports, &|r| self.handles.label_of(r));
-        outcome
-    }
-
-    /// Drops every handle still live, oldest first, so that the guest's
-    /// destructors run; for the end of a session. Returns the handles
-    /// dropped, and the error that stopped it, if any.
-    pub fn drop_live_handles(&mut self) -> (Vec<String>, Option<Diagnostic>) {
-        let mut dropped = Vec::new();
-        for h in self.handles.live() {
-            let label = self.handles.get(h).label();
-            if let Err(d) = self.drop_handle(h, "the end of the session") {
-                return (dropped, Some(d));
-            }
-            dropped.push(label);
-        }
-        (dropped, None)
     }
 
     fn unmocked_error(&self, line: &CallLine<'_>, index: usize) -> Diagnostic {

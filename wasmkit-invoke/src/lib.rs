@@ -19,6 +19,7 @@ pub mod call;
 pub mod calls;
 pub mod completion;
 pub mod component;
+mod drops;
 pub mod exports;
 pub mod imports;
 pub mod input;

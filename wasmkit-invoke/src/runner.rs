@@ -228,6 +228,10 @@ impl Runner<'_> {
             for call in session.last_imports() {
                 verbose(&format!("import {call}"));
             }
+            let more = session.last_imports_dropped();
+            if more > 0 {
+                verbose(&format!("import ... and {more} more calls, not recorded"));
+            }
         }
     }
 
@@ -248,6 +252,7 @@ impl Runner<'_> {
                         "stdout": String::from_utf8_lossy(&stdout),
                         "stdout_dropped_bytes": dropped,
                         "imports": session.last_imports(),
+                        "imports_dropped": session.last_imports_dropped(),
                     })
                     .to_string(),
                 );
@@ -270,6 +275,7 @@ impl Runner<'_> {
                         "error": d.to_json(),
                         "stdout": String::from_utf8_lossy(&stdout),
                         "imports": session.last_imports(),
+                        "imports_dropped": session.last_imports_dropped(),
                     })
                     .to_string(),
                 );

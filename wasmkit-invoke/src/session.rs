@@ -167,6 +167,15 @@ impl Session {
         }
     }
 
+    /// How many import calls of the last call were beyond those recorded
+    /// in [`Session::last_imports`].
+    pub fn last_imports_dropped(&self) -> usize {
+        match self {
+            Session::Component(s) => s.last_imports_dropped(),
+            Session::Module(_) => 0,
+        }
+    }
+
     /// Drops the resource handles still live, oldest first, running the
     /// guest's destructors: the end of a session. Returns the handles
     /// dropped (`<counter #1>`), and the error that stopped it, if any.
