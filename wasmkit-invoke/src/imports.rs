@@ -443,4 +443,17 @@ mod tests {
         );
         assert_eq!(provider_instance(&engine, "my:kv/store@1.0.0", "get"), None);
     }
+
+    #[test]
+    fn the_log_keeps_the_first_calls_and_counts_the_rest() {
+        let mut log = ImportLog::default();
+        for i in 0..LOG_CAP + 5 {
+            log.record(0, &[Val::U64(i as u64)], None);
+        }
+        assert_eq!(log.calls.len(), LOG_CAP);
+        assert_eq!(log.dropped, 5);
+        assert_eq!(log.calls[0].1, [Val::U64(0)]);
+        assert_eq!(log.take().dropped, 5);
+        assert_eq!(log.dropped, 0);
+    }
 }
