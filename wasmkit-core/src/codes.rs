@@ -141,6 +141,16 @@ pub const MEMORY_LIMIT: Code = Code::failure("memory-limit");
 /// The guest exited with a non-zero status.
 pub const GUEST_EXIT: Code = Code::failure("guest-exit");
 
+// HTTP components.
+/// `--http` (or `VERIFY_HTTP`) on a component without `wasi:http/incoming-handler`.
+pub const NOT_AN_HTTP_HANDLER: Code = Code::input("not-an-http-handler");
+/// An HTTP handler returned without a response, or its body ended with an error.
+pub const NO_RESPONSE: Code = Code::failure("no-response");
+/// An outgoing request of an HTTP handler was refused (the sandbox has no network).
+pub const OUTBOUND_DENIED: Code = Code::failure("outbound-denied");
+/// `--fail`: the handler answered with a status of 400 or more.
+pub const HTTP_ERROR_STATUS: Code = Code::failure("http-error-status");
+
 // Verifying.
 /// A component import that the host profile does not provide.
 pub const UNPROVIDED_IMPORT: Code = Code::failure("unprovided-import");

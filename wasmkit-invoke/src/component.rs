@@ -20,8 +20,27 @@ use crate::wit::WitExports;
 /// Store state of a component guest.
 pub struct ComponentState {
     ctx: WasiCtx,
-    table: ResourceTable,
-    limiter: GuestLimiter,
+    pub(crate) table: ResourceTable,
+    pub(crate) limiter: GuestLimiter,
+    /// `wasi:http`: its context and how outgoing requests are answered.
+    pub(crate) http: crate::http::HttpState,
+}
+
+impl ComponentState {
+    /// State for one instance: its WASI context, its memory cap, and what
+    /// its outgoing HTTP requests get.
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        max_memory: usize,
+        http: crate::http::HttpState,
+    ) -> ComponentState {
+        ComponentState {
+            ctx: wasi,
+            table: ResourceTable::new(),
+            limiter: GuestLimiter::new(max_memory),
+            http,
+        }
+    }
 }
 
 impl std::fmt::Debug for ComponentState {
@@ -366,7 +385,8 @@ impl ComponentCall {
 }
 
 impl ComponentSession {
-    /// Instantiates the component with WASI 0.2 in `wasi`'s sandbox.
+    /// Instantiates the component with the wasmtime profile (WASI 0.2 and
+    /// `wasi:http`, outgoing requests refused) in `wasi`'s sandbox.
     pub fn instantiate(
         engine: &wasmtime::Engine,
         component: &Component,
@@ -375,19 +395,10 @@ impl ComponentSession {
         limits: Limits,
     ) -> Result<ComponentSession, Diagnostic> {
         let mut linker: Linker<ComponentState> = Linker::new(engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| {
-            Diagnostic::error(
-                codes::INSTANTIATE_FAILED,
-                format!("cannot set up WASI: {e}"),
-            )
-        })?;
+        crate::profile::add_to_linker_sync(&mut linker)?;
         let mut store = Store::new(
             engine,
-            ComponentState {
-                ctx: wasi,
-                table: ResourceTable::new(),
-                limiter: GuestLimiter::new(limits.max_memory),
-            },
+            ComponentState::new(wasi, limits.max_memory, crate::http::HttpState::default()),
         );
         store.limiter(|s| &mut s.limiter);
         limits
@@ -481,7 +492,7 @@ fn name_span(text: &str, name: &str) -> std::ops::Range<usize> {
     start..start + name.len()
 }
 
-fn instantiate_error(e: &wasmtime::Error) -> Diagnostic {
+pub(crate) fn instantiate_error(e: &wasmtime::Error) -> Diagnostic {
     let mut d = Diagnostic::error(
         codes::INSTANTIATE_FAILED,
         "cannot instantiate the component",
@@ -494,7 +505,7 @@ fn instantiate_error(e: &wasmtime::Error) -> Diagnostic {
             .contains("matching implementation was not found")
     }) {
         d = d.with_help(
-            "the component imports something this sandbox does not provide (only WASI 0.2 is); `cargo wasmkit verify` lists each unprovided import",
+            "the component imports something this sandbox does not provide (WASI 0.2 and wasi:http are); `cargo wasmkit verify` lists each unprovided import",
         );
     }
     d

@@ -3,8 +3,9 @@
 //! This crate owns the engine ([`runtime`]: wasmtime with epoch
 //! interruption and the compile [`cache`]), reading inputs ([`input`]:
 //! `.wasm` or `.wat`), guest [`limits`] (time, fuel, memory) and their
-//! diagnostics, the WASI [`sandbox`], and calls with WAVE arguments on a
-//! component or core module instance ([`session`]).
+//! diagnostics, the WASI [`sandbox`], calls with WAVE arguments on a
+//! component or core module instance ([`session`]), the imports the host
+//! [`profile`] provides, and requests to HTTP components ([`http`]).
 //!
 //! It must not plan or run cargo builds (that is `wasmkit-build`'s), and it
 //! reports every problem as a `wasmkit_core::Diagnostic`.
@@ -13,9 +14,11 @@ pub mod cache;
 pub mod call;
 pub mod calls;
 pub mod component;
+pub mod http;
 pub mod input;
 pub mod limits;
 pub mod module;
+pub mod profile;
 pub mod runner;
 pub mod runtime;
 pub mod sandbox;

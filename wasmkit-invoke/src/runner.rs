@@ -75,6 +75,12 @@ impl Runner<'_> {
                 Format::Wave if f.callable => {
                     self.results.line(&f.signature);
                 }
+                Format::Wave if f.name.starts_with(crate::http::HANDLE) => {
+                    self.results.line(&format!(
+                        "{}  (an HTTP handler: send it requests with `--http 'GET /'`)",
+                        f.signature
+                    ));
+                }
                 Format::Wave => {
                     self.results.line(&format!(
                         "{}  (not callable with WAVE: uses a resource, future or stream)",
