@@ -1,4 +1,7 @@
-//! `cargo wasmkit invoke`: call a component's functions with WAVE arguments.
+//! `cargo wasmkit invoke`: call a component's functions with WAVE
+//! arguments, or send an HTTP component a request ([`http`]).
+
+mod http;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -57,6 +60,8 @@ pub struct InvokeArgs {
     /// Do not read or write the compile cache
     #[arg(long)]
     pub no_cache: bool,
+    #[command(flatten, next_help_heading = "HTTP Options")]
+    pub http: http::HttpArgs,
     #[command(flatten, next_help_heading = "Compilation Options")]
     pub profile: ProfileArgs,
     #[command(flatten, next_help_heading = "Manifest Options")]
@@ -66,6 +71,7 @@ pub struct InvokeArgs {
 impl InvokeArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
         let options = self.session_options()?;
+        let http = self.http.plan()?;
         let (artifact, call_args) = self.artifact(shell)?;
         let runtime = Runtime::new(&RuntimeOptions {
             fuel: self.fuel.is_some(),
@@ -73,6 +79,19 @@ impl InvokeArgs {
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
         let input = WasmInput::read(&artifact)?;
+        if let Some(plan) = &http {
+            if let Some(call) = call_args.first() {
+                return Err(Diagnostic::error(
+                    codes::USAGE,
+                    format!(
+                        "`--http` sends a request; it takes no WAVE calls, but `{call}` was given"
+                    ),
+                )
+                .with_help("leave out the calls, or `--http`")
+                .into());
+            }
+            return self.http.run(shell, &runtime, &input, &options, plan);
+        }
         let format = match shell.format() {
             MessageFormat::Json => Format::Json,
             MessageFormat::Human => Format::Wave,
