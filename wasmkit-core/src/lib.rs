@@ -13,6 +13,7 @@ pub mod codes;
 pub mod config;
 pub mod diagnostic;
 mod exit;
+pub mod http_check;
 pub mod keys;
 pub mod metadata;
 pub mod shell;

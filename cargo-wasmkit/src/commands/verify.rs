@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use wasmkit_build::artifact::locate;
+use wasmkit_build::verify::http::ExpectedStatus;
 use wasmkit_build::verify::{
     self, ArtifactReport, ExpectedCall, Verdict, VerifySettings, VerifyTarget,
 };
@@ -35,6 +36,9 @@ pub struct VerifyArgs {
     /// The WAVE value the matching --invoke must return
     #[arg(long = "expect", value_name = "VALUE")]
     pub expect: Vec<String>,
+    /// A request to send to an HTTP component and the status it must get, e.g. 'GET /health -> 200'
+    #[arg(long = "http", value_name = "METHOD PATH -> STATUS")]
+    pub http: Vec<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
@@ -122,8 +126,18 @@ impl VerifyArgs {
         Ok((config, calls))
     }
 
+    /// `--http`, which replaces a plugin's `VERIFY_HTTP`.
+    fn http_checks(&self) -> Result<Vec<ExpectedStatus>, Diagnostics> {
+        Ok(self
+            .http
+            .iter()
+            .map(|c| ExpectedStatus::argument(c))
+            .collect::<Result<_, _>>()?)
+    }
+
     fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         Ok(self
             .files
             .iter()
@@ -131,6 +145,7 @@ impl VerifyArgs {
                 host: self.host.map(HostKind::from),
                 config: config.clone(),
                 calls: calls.clone(),
+                http_checks: http_checks.clone(),
                 ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
             })
             .collect())
@@ -140,6 +155,7 @@ impl VerifyArgs {
     /// is reported, not verified.
     fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         let (project, selected) = self.selection.select(&[])?;
         let mut targets = Vec::new();
         let mut unavailable = selected.warnings;
@@ -157,6 +173,9 @@ impl VerifyArgs {
                     }
                     if !calls.is_empty() {
                         target.calls.clone_from(&calls);
+                    }
+                    if !http_checks.is_empty() {
+                        target.http_checks.clone_from(&http_checks);
                     }
                     targets.push(target);
                 }

@@ -1,66 +1,17 @@
 //! Verifying a component: every import checked against the host profile,
-//! instantiation in the same sandbox as `invoke`, and the `VERIFY_INVOKE`
-//! calls compared with `VERIFY_EXPECT`.
+//! instantiation in the same sandbox as `invoke`, the `VERIFY_INVOKE`
+//! calls compared with `VERIFY_EXPECT`, and the `VERIFY_HTTP` requests.
 
 use wasmkit_core::{Diagnostic, HostKind, codes};
+use wasmkit_invoke::profile::ImportStatus;
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{OutputSink, Runtime, SandboxOptions, Session, SessionOptions, WasmInput};
 use wasmtime::component::Component;
-use wasmtime::component::types::ComponentItem;
 
 use super::{ArtifactReport, CallCheck, Check, VerifySettings, VerifyTarget};
 
-/// The WASI 0.2 interfaces the `wasmtime` host profile provides (those of
-/// wasmtime-wasi's `add_to_linker_sync`), by package and interface. Any
-/// 0.2.x version matches, as wasmtime's linker matches semver-compatible
-/// imports.
-const WASI_P2: &[(&str, &[&str])] = &[
-    (
-        "wasi:cli",
-        &[
-            "environment",
-            "exit",
-            "stdin",
-            "stdout",
-            "stderr",
-            "terminal-input",
-            "terminal-output",
-            "terminal-stdin",
-            "terminal-stdout",
-            "terminal-stderr",
-        ],
-    ),
-    ("wasi:clocks", &["monotonic-clock", "wall-clock"]),
-    ("wasi:filesystem", &["types", "preopens"]),
-    ("wasi:io", &["error", "poll", "streams"]),
-    ("wasi:random", &["random", "insecure", "insecure-seed"]),
-    (
-        "wasi:sockets",
-        &[
-            "network",
-            "instance-network",
-            "ip-name-lookup",
-            "tcp",
-            "tcp-create-socket",
-            "udp",
-            "udp-create-socket",
-        ],
-    ),
-];
-
-/// Whether the `wasmtime` profile provides an import of this name.
-fn provided(import: &str) -> bool {
-    let Some((path, version)) = import.split_once('@') else {
-        return false;
-    };
-    let Some((package, interface)) = path.split_once('/') else {
-        return false;
-    };
-    version.starts_with("0.2.")
-        && WASI_P2
-            .iter()
-            .any(|(p, ifaces)| *p == package && ifaces.contains(&interface))
-}
+/// What the profile provides, for people.
+const PROFILE_NOTE: &str = "the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)";
 
 const OUTPUT_CAP: usize = 64 * 1024;
 
@@ -96,45 +47,37 @@ pub(super) fn verify(
         return;
     }
 
-    // Imports.
-    let engine = runtime.engine();
-    let mut missing = Vec::new();
-    let mut count = 0;
-    for (name, item) in component.component_type().imports(engine) {
-        count += 1;
-        let needs_host = match &item.ty {
-            // `use iface.{ty}` imports an interface of types only; nothing
-            // has to provide it.
-            ComponentItem::ComponentInstance(instance) => instance
-                .exports(engine)
-                .any(|(_, e)| !matches!(e.ty, ComponentItem::Type(_))),
-            _ => true,
-        };
-        let is_instance = matches!(item.ty, ComponentItem::ComponentInstance(_));
-        if needs_host && !(is_instance && provided(name)) {
-            missing.push(name.to_string());
+    // Imports, as the profile's own linker judges them.
+    let imports = wasmkit_invoke::profile::check_imports(runtime.engine(), component);
+    let count = imports.len();
+    let missing: Vec<&ImportStatus> = imports.iter().filter(|i| !i.provided).collect();
+    for import in &missing {
+        let mut d = Diagnostic::error(
+            codes::UNPROVIDED_IMPORT,
+            format!(
+                "the component imports `{}`, which the wasmtime host profile does not provide",
+                import.name
+            ),
+        );
+        if let Some(reason) = &import.reason {
+            d = d.with_note(format!("wasmtime's linker: {reason}"));
         }
-    }
-    for name in &missing {
         report.diagnostics.push(
-            Diagnostic::error(
-                codes::UNPROVIDED_IMPORT,
-                format!("the component imports `{name}`, which the wasmtime host profile does not provide"),
-            )
-            .with_note("the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets")
-            .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it"),
+            d.with_note(PROFILE_NOTE)
+                .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it"),
         );
     }
     report.checks.push(Check::new(
         "imports",
         missing.is_empty(),
         if missing.is_empty() {
-            format!("all {count} imports are provided by WASI 0.2")
+            format!("all {count} imports are provided by the wasmtime profile")
         } else {
+            let names: Vec<&str> = missing.iter().map(|i| i.name.as_str()).collect();
             format!(
                 "{} of {count} imports are not provided: {}",
                 missing.len(),
-                missing.join(", ")
+                names.join(", ")
             )
         },
     ));
@@ -213,6 +156,7 @@ pub(super) fn verify(
         }
         report.calls.push(check);
     }
+    super::http::verify(runtime, component, target, settings, report, &out);
     attach_output(report, &out);
 }
 
@@ -229,22 +173,5 @@ fn attach_output(report: &mut ArtifactReport, out: &OutputSink) {
         if let Some(last) = report.diagnostics.iter_mut().rev().find(|d| d.is_error()) {
             last.notes.push(note);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::provided;
-
-    #[test]
-    fn wasi_02_imports_are_provided_at_any_patch() {
-        assert!(provided("wasi:cli/environment@0.2.0"));
-        assert!(provided("wasi:io/streams@0.2.6"));
-        assert!(provided("wasi:sockets/tcp@0.2.12"));
-        assert!(!provided("wasi:http/types@0.2.0"));
-        assert!(!provided("wasi:cli/environment@0.3.0"));
-        assert!(!provided("wasi:cli/environment"));
-        assert!(!provided("my:plugin/host@1.0.0"));
-        assert!(!provided("log"));
     }
 }

@@ -11,6 +11,7 @@
 //! ([`module`]). Artifacts are verified in parallel.
 
 pub mod component;
+pub mod http;
 pub mod module;
 pub mod proxy_wasm;
 
@@ -50,6 +51,8 @@ pub struct VerifyTarget {
     pub config: Option<Vec<u8>>,
     /// Calls to make on a component.
     pub calls: Vec<ExpectedCall>,
+    /// Requests to send to an HTTP component (`VERIFY_HTTP`).
+    pub http_checks: Vec<http::ExpectedStatus>,
     /// Problems found while preparing the target (an unreadable
     /// configuration file); reported with the artifact.
     pub problems: Vec<Diagnostic>,
@@ -64,6 +67,7 @@ impl VerifyTarget {
             host: None,
             config: None,
             calls: Vec::new(),
+            http_checks: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -158,6 +162,9 @@ pub struct ArtifactReport {
     pub checks: Vec<Check>,
     /// Calls made on a component.
     pub calls: Vec<CallCheck>,
+    /// `VERIFY_HTTP` requests sent to an HTTP component (the call is the
+    /// request line, the results are statuses).
+    pub http: Vec<CallCheck>,
     /// The proxy-wasm run: outcome, recorded host calls and logs.
     pub proxy_wasm: Option<proxy_wasm::ProxyWasmReport>,
     /// Guest output captured during the checks (capped).
@@ -181,6 +188,7 @@ impl ArtifactReport {
             duration_ms: 0.0,
             checks: Vec::new(),
             calls: Vec::new(),
+            http: Vec::new(),
             proxy_wasm: None,
             guest_output: String::new(),
             diagnostics: target.problems.clone(),
@@ -211,6 +219,10 @@ impl ArtifactReport {
         if !self.calls.is_empty() {
             let passed = self.calls.iter().filter(|c| c.passed).count();
             parts.push(format!("{passed}/{} calls", self.calls.len()));
+        }
+        if !self.http.is_empty() {
+            let passed = self.http.iter().filter(|c| c.passed).count();
+            parts.push(format!("{passed}/{} requests", self.http.len()));
         }
         format!("{} ({})", self.name, parts.join(", "))
     }
@@ -382,7 +394,7 @@ pub fn verify_one(
 }
 
 /// The target for a plugin's built artifact, with its resolved `HOST`,
-/// `VERIFY_CONFIG`, `VERIFY_INVOKE` and `VERIFY_EXPECT`. Calls and
+/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT` and `VERIFY_HTTP`. Calls and
 /// expected values are placed at their line of the file that set them, so
 /// diagnostics about them point there.
 pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
@@ -426,6 +438,15 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
         .map(|call| ExpectedCall {
             call,
             expect: expects.next(),
+        })
+        .collect();
+    // Resolution checked every `VERIFY_HTTP` check already.
+    target.http_checks = sources(&plugin.verify_http)
+        .into_iter()
+        .filter_map(|source| {
+            wasmkit_core::http_check::HttpCheck::parse(source.text())
+                .ok()
+                .map(|check| http::ExpectedStatus { check, source })
         })
         .collect();
     target
