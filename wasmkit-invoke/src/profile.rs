@@ -246,7 +246,8 @@ mod tests {
         let got = statuses(
             r#"(component
                 (import "my:types/shapes@1.0.0" (instance
-                    (export "point" (type (record (field "x" u32))))))
+                    (type $point (record (field "x" u32)))
+                    (export "point" (type (eq $point)))))
             )"#,
         );
         assert_eq!(got, [("my:types/shapes@1.0.0".to_string(), true)]);

@@ -83,6 +83,7 @@ json-guard 0.1.0 (examples/json-guard)
   VERIFY_CONFIG        examples/json-guard/config.json   examples/json-guard/.buildrc:5:15
   VERIFY_INVOKE        -                                 default
   VERIFY_EXPECT        -                                 default
+  VERIFY_HTTP          -                                 default
 
 add-header 0.1.0 (examples/add-header)
   EXTRA_TAGS           -              default
@@ -96,6 +97,7 @@ add-header 0.1.0 (examples/add-header)
   VERIFY_CONFIG        -              default
   VERIFY_INVOKE        -              default
   VERIFY_EXPECT        -              default
+  VERIFY_HTTP          -              default
 
 "#]]);
     // Without -p: all three example plugins, in workspace order.

@@ -11,6 +11,8 @@ mod support;
 mod build;
 mod catalogue;
 mod config;
+mod http;
+mod http_api;
 mod invoke;
 mod new;
 mod verify;

@@ -129,10 +129,11 @@ fn mismatch(
     if !response.body.is_empty() {
         let shown = String::from_utf8_lossy(&response.body[..response.body.len().min(BODY_SHOWN)]);
         let more = response.body.len().saturating_sub(BODY_SHOWN);
+        let shown = shown.trim_end();
         d = d.with_note(if more > 0 {
-            format!("the response body: {shown:?} ... ({more} more bytes)")
+            format!("the response body:\n{shown}\n... ({more} more bytes)")
         } else {
-            format!("the response body: {shown:?}")
+            format!("the response body:\n{shown}")
         });
     }
     d.with_help("fix the handler, or `VERIFY_HTTP` if the expectation is wrong")

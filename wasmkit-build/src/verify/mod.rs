@@ -441,7 +441,8 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
         })
         .collect();
     // Resolution checked every `VERIFY_HTTP` check already.
-    target.http_checks = sources(&plugin.verify_http)
+    target.http_checks = http_check_sources(&plugin.verify_http)
+        .unwrap_or_else(|| sources(&plugin.verify_http))
         .into_iter()
         .filter_map(|source| {
             wasmkit_core::http_check::HttpCheck::parse(source.text())
@@ -450,4 +451,24 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
         })
         .collect();
     target
+}
+
+/// Each `VERIFY_HTTP` check where it stands in the file that set it, so
+/// that a failure points at the check itself; `None` when one of them
+/// cannot be found there.
+fn http_check_sources(
+    setting: &wasmkit_core::config::Resolved<Vec<String>>,
+) -> Option<Vec<CallSource>> {
+    let location = setting.location.as_ref()?;
+    let mut from = location.span.start;
+    setting
+        .value
+        .iter()
+        .map(|check| {
+            let rest = location.file.text.get(from..location.span.end)?;
+            let start = from + rest.find(check.as_str())?;
+            from = start + check.len();
+            Some(CallSource::within(&location.file, start..from))
+        })
+        .collect()
 }

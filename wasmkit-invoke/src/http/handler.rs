@@ -33,7 +33,7 @@ pub const HANDLE: &str = "wasi:http/incoming-handler.handle";
 /// How long past its time limit a request may run before it is dropped:
 /// a guest still running wasm is stopped by the epoch deadline at the
 /// limit, with a backtrace; this catches one waiting on the host.
-const TIMEOUT_GRACE: Duration = Duration::from_millis(250);
+const TIMEOUT_GRACE: Duration = Duration::from_secs(1);
 
 type SentResponse = Result<http::Response<HyperOutgoingBody>, ErrorCode>;
 

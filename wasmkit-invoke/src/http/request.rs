@@ -220,7 +220,7 @@ mod tests {
             (r.method.as_str(), r.path_with_query.as_str()),
             ("GET", "/a?b=1")
         );
-        for bad in ["GET", "GET /a b", "G(T /a", "GET a", "GET /a\"b"] {
+        for bad in ["GET", "GET /a b", "G(T /a", "GET a", "GET /a\u{1}b"] {
             assert_eq!(
                 HttpRequest::parse_line(bad).unwrap_err().code,
                 codes::INVALID_OPTION,

@@ -246,3 +246,11 @@ pub fn shapes() -> PathBuf {
         .get_or_init(|| build_guest(&repo_root().join("examples"), "shapes", "wasm32-wasip2"))
         .clone()
 }
+
+/// The `http-handler` test component (tests/fixtures/guests), built once.
+pub fn http_handler() -> PathBuf {
+    static HANDLER: OnceLock<PathBuf> = OnceLock::new();
+    HANDLER
+        .get_or_init(|| build_guest(&guests_workspace(), "http-handler", "wasm32-wasip2"))
+        .clone()
+}
