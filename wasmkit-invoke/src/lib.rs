@@ -3,8 +3,10 @@
 //! This crate owns the engine ([`runtime`]: wasmtime with epoch
 //! interruption and the compile [`cache`]), reading inputs ([`input`]:
 //! `.wasm` or `.wat`), guest [`limits`] (time, fuel, memory) and their
-//! diagnostics, the WASI [`sandbox`], and calls with WAVE arguments on a
-//! component or core module instance ([`session`]).
+//! diagnostics, the WASI [`sandbox`], calls with WAVE arguments on a
+//! component or core module instance ([`session`]), and the proxy-wasm
+//! mock host with the static checks that decide whether a host loads a
+//! module ([`proxy_wasm`]), which `wasmkit-build`'s `verify` drives.
 //!
 //! It must not plan or run cargo builds (that is `wasmkit-build`'s), and it
 //! reports every problem as a `wasmkit_core::Diagnostic`.
@@ -16,6 +18,7 @@ pub mod component;
 pub mod input;
 pub mod limits;
 pub mod module;
+pub mod proxy_wasm;
 pub mod runner;
 pub mod runtime;
 pub mod sandbox;

@@ -6,13 +6,14 @@
 //! non-wasm file is an error that says so), then checked by kind:
 //! components against the host profile's imports and with their
 //! `VERIFY_INVOKE` calls ([`component`]); proxy-wasm modules statically and
-//! in a mock host ([`proxy_wasm`]); WASI command modules against preview1
-//! (run only with `--run`); other core modules by their imports
-//! ([`module`]). Artifacts are verified in parallel.
+//! in `wasmkit_invoke`'s mock host of their host profile (`proxy_wasm`);
+//! WASI command modules against preview1 (run only with `--run`); other
+//! core modules by their imports ([`module`]). Artifacts are verified in
+//! parallel.
 
 pub mod component;
 pub mod module;
-pub mod proxy_wasm;
+mod proxy_wasm;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,10 +22,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use wasmkit_core::{Diagnostic, ExitStatus, HostKind, Severity, codes, display_path};
 use wasmkit_invoke::call::CallSource;
+use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{Limits, Runtime, WasmInput, WasmKind};
 
-pub use proxy_wasm::Check;
+pub use wasmkit_invoke::proxy_wasm::Check;
 
 /// A call verify makes on a component, and the value it must return.
 #[derive(Clone, Debug)]
@@ -159,7 +161,7 @@ pub struct ArtifactReport {
     /// Calls made on a component.
     pub calls: Vec<CallCheck>,
     /// The proxy-wasm run: outcome, recorded host calls and logs.
-    pub proxy_wasm: Option<proxy_wasm::ProxyWasmReport>,
+    pub proxy_wasm: Option<ProxyWasmReport>,
     /// Guest output captured during the checks (capped).
     pub guest_output: String,
     /// Diagnostics, rendered by the caller.
@@ -359,21 +361,8 @@ pub fn verify_one(
             report.kind = ArtifactKind::Component;
             component::verify(runtime, &input, c, target, settings, &mut report);
         }
-        Compiled::Module(m) if proxy_wasm::is_proxy_wasm(&input.bytes) => {
-            report.kind = ArtifactKind::ProxyWasm;
-            let host = target.host.unwrap_or(HostKind::Envoy);
-            report.host = Some(host);
-            let options = proxy_wasm::ProxyWasmOptions {
-                host,
-                config: target.config.as_deref(),
-                vm_config: None,
-                limits: settings.limits,
-            };
-            let mut proxy = proxy_wasm::verify_proxy_wasm(runtime, &input.bytes, m, &options);
-            report.abi.clone_from(&proxy.abi);
-            report.checks.append(&mut proxy.checks);
-            report.diagnostics.append(&mut proxy.diagnostics);
-            report.proxy_wasm = Some(proxy);
+        Compiled::Module(m) if is_proxy_wasm(&input.bytes) => {
+            proxy_wasm::verify(runtime, m, target, settings, &mut report);
         }
         Compiled::Module(m) => module::verify(runtime, &input, m, target, settings, &mut report),
     }

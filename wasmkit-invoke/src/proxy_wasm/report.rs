@@ -65,7 +65,8 @@ pub struct Check {
 }
 
 impl Check {
-    pub(crate) fn new(name: &'static str, passed: bool, detail: impl Into<String>) -> Check {
+    /// A check with its verdict and what was found.
+    pub fn new(name: &'static str, passed: bool, detail: impl Into<String>) -> Check {
         Check {
             name,
             passed,
