@@ -8,7 +8,8 @@
 //! artifacts with their records ([`artifact`]), which `invoke` and `verify`
 //! read. [`build`] ties these together. It also owns `verify` ([`verify`]:
 //! what an artifact is and whether it works in its host, running wasm only
-//! through `wasmkit-invoke`'s runtime and limits) and `new` ([`scaffold`]).
+//! through `wasmkit-invoke`: its runtime and limits, and for proxy-wasm
+//! modules its checks and mock host) and `new` ([`scaffold`]).
 //!
 //! The build takes resolved settings from `wasmkit-core` and must not read
 //! configuration itself; it prints nothing on stdout but cargo's own JSON

@@ -12,6 +12,8 @@ use crate::proxy_wasm::host::{ROOT_ID, Restriction};
 use crate::proxy_wasm::report::{Check, RequestOutcome};
 
 impl Run<'_> {
+    /// The whole run: start-up, the root context, the stream with its
+    /// check and outcome, and shutdown.
     pub(super) fn lifecycle(&mut self, start: StartModel, config_len: usize, vm_config_len: usize) {
         if !self.start(start) || !self.start_root(config_len, vm_config_len) {
             return;
@@ -105,44 +107,26 @@ impl Run<'_> {
                 Restriction::None,
             )
         });
-        match vm_start {
-            Err(Failed) => {
-                self.report.checks.push(Check::new(
-                    "vm-start",
-                    false,
-                    "the plugin failed while the VM started",
-                ));
-                return false;
-            }
-            Ok(Some(0)) => {
-                let d = Diagnostic::error(
-                    codes::VM_START_REJECTED,
-                    "the plugin refused to start: `proxy_on_vm_start` returned false",
-                )
-                .with_note(format!(
-                    "the VM configuration was {vm_config_len} byte(s); {} does not load a plugin whose VM refuses to start",
-                    self.host
-                ));
-                let d = self.with_logs(d).with_help(
-                    "give the plugin the VM configuration it expects (`vm_config`); its log says what it wanted",
-                );
-                self.report.diagnostics.push(d);
-                self.report.checks.push(Check::new(
-                    "vm-start",
-                    false,
-                    "`proxy_on_vm_start` returned false",
-                ));
-                return false;
-            }
-            Ok(returned) => self.report.checks.push(Check::new(
-                "vm-start",
-                true,
-                if returned.is_some() {
-                    "`proxy_on_vm_start` returned true"
-                } else {
-                    "no `proxy_on_vm_start`"
-                },
-            )),
+        let refused = Diagnostic::error(
+            codes::VM_START_REJECTED,
+            "the plugin refused to start: `proxy_on_vm_start` returned false",
+        )
+        .with_note(format!(
+            "the VM configuration was {vm_config_len} byte(s); {} does not load a plugin whose VM refuses to start",
+            self.host
+        ))
+        .with_help(
+            "give the plugin the VM configuration it expects (`vm_config`); its log says what it wanted",
+        );
+        let verdict = RootVerdict {
+            check: "vm-start",
+            callback: "proxy_on_vm_start",
+            failed: "the plugin failed while the VM started",
+            refused,
+            accepted: "`proxy_on_vm_start` returned true".to_string(),
+        };
+        if !self.root_verdict(vm_start, verdict) {
+            return false;
         }
         self.state().configuring = true;
         let configured = self.call(
@@ -152,50 +136,33 @@ impl Run<'_> {
             Restriction::None,
         );
         self.state().configuring = false;
-        match configured {
-            Err(Failed) => {
-                self.report.checks.push(Check::new(
-                    "configure",
-                    false,
-                    "the plugin failed while reading its configuration",
-                ));
-                return false;
-            }
-            Ok(Some(0)) => {
-                let d = Diagnostic::error(
-                    codes::CONFIGURE_REJECTED,
-                    "the plugin rejected its configuration: `proxy_on_configure` returned false",
-                )
-                .with_note(if config_len == 0 {
-                    "it was given no configuration (0 bytes)".to_string()
-                } else {
-                    format!("it was given {config_len} byte(s) of configuration")
-                })
-                .with_note(format!(
-                    "{} does not load a filter whose plugin rejects its configuration",
-                    self.host
-                ));
-                let d = self.with_logs(d).with_help(
-                    "give the plugin the configuration it expects (`VERIFY_CONFIG` or `--config FILE`); its log says what it wanted",
-                );
-                self.report.diagnostics.push(d);
-                self.report.checks.push(Check::new(
-                    "configure",
-                    false,
-                    "`proxy_on_configure` returned false",
-                ));
-                return false;
-            }
-            Ok(returned) => self.report.checks.push(Check::new(
-                "configure",
-                true,
-                match returned {
-                    Some(_) => format!(
-                        "`proxy_on_configure` accepted {config_len} byte(s) of configuration"
-                    ),
-                    None => "no `proxy_on_configure`".to_string(),
-                },
-            )),
+        let refused = Diagnostic::error(
+            codes::CONFIGURE_REJECTED,
+            "the plugin rejected its configuration: `proxy_on_configure` returned false",
+        )
+        .with_note(if config_len == 0 {
+            "it was given no configuration (0 bytes)".to_string()
+        } else {
+            format!("it was given {config_len} byte(s) of configuration")
+        })
+        .with_note(format!(
+            "{} does not load a filter whose plugin rejects its configuration",
+            self.host
+        ))
+        .with_help(
+            "give the plugin the configuration it expects (`VERIFY_CONFIG` or `--config FILE`); its log says what it wanted",
+        );
+        let verdict = RootVerdict {
+            check: "configure",
+            callback: "proxy_on_configure",
+            failed: "the plugin failed while reading its configuration",
+            refused,
+            accepted: format!(
+                "`proxy_on_configure` accepted {config_len} byte(s) of configuration"
+            ),
+        };
+        if !self.root_verdict(configured, verdict) {
+            return false;
         }
         if self.pump().is_err() {
             return false;
@@ -211,6 +178,43 @@ impl Run<'_> {
             return false;
         }
         true
+    }
+
+    /// Files the check (and, when the plugin said no, the diagnostic) for a
+    /// root-context callback whose `false` makes the host refuse the plugin.
+    /// Whether the host goes on.
+    fn root_verdict(&mut self, outcome: Result<Option<u32>, Failed>, verdict: RootVerdict) -> bool {
+        let RootVerdict {
+            check,
+            callback,
+            failed,
+            refused,
+            accepted,
+        } = verdict;
+        match outcome {
+            Err(Failed) => {
+                self.report.checks.push(Check::new(check, false, failed));
+                false
+            }
+            Ok(Some(0)) => {
+                let d = self.with_logs(refused);
+                self.report.diagnostics.push(d);
+                self.report.checks.push(Check::new(
+                    check,
+                    false,
+                    format!("`{callback}` returned false"),
+                ));
+                false
+            }
+            Ok(returned) => {
+                let detail = match returned {
+                    Some(_) => accepted,
+                    None => format!("no `{callback}`"),
+                };
+                self.report.checks.push(Check::new(check, true, detail));
+                true
+            }
+        }
     }
 
     /// Shutting the VM down: `proxy_on_done` on the root context, then
@@ -229,4 +233,18 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// What a root-context callback that may refuse the plugin decides, in the
+/// report's words.
+struct RootVerdict {
+    /// The check's name.
+    check: &'static str,
+    callback: &'static str,
+    /// The check's detail when the callback failed the VM.
+    failed: &'static str,
+    /// The diagnostic when it returned false.
+    refused: Diagnostic,
+    /// The check's detail when it returned true.
+    accepted: String,
 }

@@ -136,6 +136,7 @@ pub(crate) fn run(
 
 /// A callback failed; its diagnostic is already in the report and the VM is
 /// failed: the host calls nothing more.
+#[derive(Clone, Copy, Debug)]
 struct Failed;
 
 /// One run of the module in the mock host.

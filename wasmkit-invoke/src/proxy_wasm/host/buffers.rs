@@ -69,6 +69,17 @@ fn buffer_type(a: &Args<'_>, rec: &mut Record) -> Option<u32> {
     (buffer <= 8).then_some(buffer)
 }
 
+/// The buffer type, start and length arguments, recorded (the length as
+/// `length_name`).
+fn buffer_range(a: &Args<'_>, rec: &mut Record, length_name: &str) -> (Option<u32>, usize, usize) {
+    let start = a.u32(1) as usize;
+    let length = a.u32(2) as usize;
+    let buffer = buffer_type(a, rec);
+    rec.arg("start", start);
+    rec.arg(length_name, length);
+    (buffer, start, length)
+}
+
 /// `proxy_get_buffer_status`.
 pub(super) fn get_status(
     caller: &mut Caller<'_, HostState>,
@@ -95,11 +106,7 @@ pub(super) fn get_bytes(
     a: &Args<'_>,
     rec: &mut Record,
 ) -> HostResult<u32> {
-    let start = a.u32(1) as usize;
-    let length = a.u32(2) as usize;
-    let buffer = buffer_type(a, rec);
-    rec.arg("start", start);
-    rec.arg("max_size", length);
+    let (buffer, start, length) = buffer_range(a, rec, "max_size");
     let Some(buffer) = buffer else {
         return Ok(BAD_ARGUMENT);
     };
@@ -125,11 +132,7 @@ pub(super) fn set_bytes(
     a: &Args<'_>,
     rec: &mut Record,
 ) -> HostResult<u32> {
-    let start = a.u32(1) as usize;
-    let length = a.u32(2) as usize;
-    let buffer = buffer_type(a, rec);
-    rec.arg("start", start);
-    rec.arg("size", length);
+    let (buffer, start, length) = buffer_range(a, rec, "size");
     let Some(buffer) = buffer else {
         return Ok(BAD_ARGUMENT);
     };

@@ -68,6 +68,17 @@ fn map_type(a: &Args<'_>, rec: &mut Record) -> Option<u32> {
     (map <= 7).then_some(map)
 }
 
+/// The key argument, lowercase as Envoy looks keys up, recorded.
+fn key_arg(
+    caller: &mut Caller<'_, HostState>,
+    a: &Args<'_>,
+    rec: &mut Record,
+) -> HostResult<Vec<u8>> {
+    let key = lowercase(&read(caller, a.u32(1), a.u32(2))?);
+    rec.arg("key", text(&key));
+    Ok(key)
+}
+
 /// `proxy_get_header_map_value`.
 pub(super) fn get_value(
     caller: &mut Caller<'_, HostState>,
@@ -77,8 +88,7 @@ pub(super) fn get_value(
     let Some(map) = map_type(a, rec) else {
         return Ok(BAD_ARGUMENT);
     };
-    let key = lowercase(&read(caller, a.u32(1), a.u32(2))?);
-    rec.arg("key", text(&key));
+    let key = key_arg(caller, a, rec)?;
     let state = caller.data();
     let Some(pairs) = state.map(map) else {
         return Ok(if state.log_phase {
@@ -148,8 +158,7 @@ pub(super) fn remove_value(
     let Some(map) = map_type(a, rec) else {
         return Ok(BAD_ARGUMENT);
     };
-    let key = lowercase(&read(caller, a.u32(1), a.u32(2))?);
-    rec.arg("key", text(&key));
+    let key = key_arg(caller, a, rec)?;
     let Some(pairs) = caller.data_mut().map_mut(map) else {
         return Ok(BAD_ARGUMENT);
     };

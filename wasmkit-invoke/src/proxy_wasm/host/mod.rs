@@ -80,6 +80,9 @@ pub(crate) fn define(
     Ok(())
 }
 
+/// One call from the guest: refused with `restricted_callback` when the
+/// host forbids it right now, otherwise answered by its family, with a
+/// fault in guest data answered by a status; recorded either way.
 fn call(
     caller: &mut Caller<'_, HostState>,
     spec: &HostFnSpec,
@@ -98,58 +101,39 @@ fn call(
     };
     let context = caller.data().acting_context();
     let callback = caller.data().callback;
-    if !allowed {
-        record(
-            caller.data_mut(),
-            callback,
-            context,
-            &function,
-            Record::empty(),
-            None,
-            spec.module,
-        );
-        return Err(wasmtime::Error::new(RestrictedCall {
-            function,
-            during: restriction,
-        }));
-    }
     let mut rec = Record::empty();
-    let outcome = dispatch(caller, spec.function, &Args(params), &mut rec);
-    let code = match outcome {
-        Ok(code) => code,
-        Err(HostError::Fatal(e)) => {
-            record(
-                caller.data_mut(),
-                callback,
-                context,
-                &function,
-                rec,
-                None,
-                spec.module,
-            );
-            return Err(e);
+    let outcome = if allowed {
+        match dispatch(caller, spec.function, &Args(params), &mut rec) {
+            Ok(code) => Ok(code),
+            Err(HostError::Fatal(e)) => Err(e),
+            Err(HostError::Fault(fault)) => {
+                let code = match spec.module {
+                    ImportModule::Env => status::INVALID_MEMORY_ACCESS,
+                    ImportModule::Wasi => errno::FAULT,
+                };
+                let d = fault_diagnostic(fault, callback, &function, code, spec.module);
+                let key = format!("{callback}/{function}/{}", fault.kind());
+                caller.data_mut().host_diagnostic(key, d);
+                Ok(code)
+            }
         }
-        Err(HostError::Fault(fault)) => {
-            let code = match spec.module {
-                ImportModule::Env => status::INVALID_MEMORY_ACCESS,
-                ImportModule::Wasi => errno::FAULT,
-            };
-            let state = caller.data_mut();
-            let d = fault_diagnostic(fault, callback, &function, code, spec.module);
-            state.host_diagnostic(format!("{callback}/{function}/{}", fault.kind()), d);
-            code
-        }
+    } else {
+        Err(wasmtime::Error::new(RestrictedCall {
+            function: function.clone(),
+            during: restriction,
+        }))
     };
+    let code = outcome.as_ref().ok().copied();
     record(
         caller.data_mut(),
         callback,
         context,
         &function,
         rec,
-        Some(code),
+        code,
         spec.module,
     );
-    Ok(code)
+    outcome
 }
 
 /// The arguments of a host call; a missing or mistyped one reads as 0
