@@ -22,10 +22,16 @@ mod abi;
 mod checks;
 mod flow;
 mod host;
+mod plan;
 mod report;
 
+pub use plan::{
+    CalloutAnswer, Callouts, CloseFirst, GrpcAnswer, HostProfile, HttpMessage, NetworkTraffic,
+    PluginKind, RunPlan,
+};
 pub use report::{
-    Check, HostCall, HttpExchange, LogLevel, LogLine, LogSource, ProxyWasmReport, RequestOutcome,
+    CalloutRecord, Check, HostCall, HttpExchange, LogLevel, LogLine, LogSource, NetworkExchange,
+    ProxyWasmReport, RequestOutcome,
 };
 
 use wasmkit_core::{Diagnostic, HostKind, codes};

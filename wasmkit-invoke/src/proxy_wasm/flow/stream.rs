@@ -332,6 +332,11 @@ impl Run<'_> {
                 .unwrap_or_default()
         };
         self.report.exchange = Some(HttpExchange {
+            // Until a local response can follow an upstream response, only
+            // a completed request has been upstream.
+            reached_upstream: matches!(outcome, RequestOutcome::Completed),
+            request_trailers: pairs(&state.request_trailers),
+            response_trailers: pairs(&state.response_trailers),
             request_headers: pairs(&state.request_headers),
             request_body: body(&state.request_body),
             response_headers: pairs(&state.response_headers),
