@@ -17,6 +17,7 @@ use crate::cargo::{self, InvocationOutcome};
 use crate::component;
 use crate::display::BuildDisplay;
 use crate::explain;
+use crate::pipeline::BuildDirLock;
 use crate::plan::{self, CargoContext, CrateTarget, EnvRustflags, Invocation, Member};
 use crate::toolchain::Toolchain;
 
@@ -59,12 +60,14 @@ impl BuildOutcome {
 
 /// Builds `plugins` (as `Project::select` resolved them), each with its own
 /// settings. Status, progress and cargo's messages go to `shell`; the
-/// outcome says what was built and why anything was not.
+/// outcome says what was built and why anything was not. The caller holds
+/// the build directory's lock for as long as the records must stay its own.
 pub fn build(
     project: &Project,
     plugins: &[PluginConfig],
     options: &BuildOptions,
     shell: &Shell,
+    _lock: &BuildDirLock,
 ) -> BuildOutcome {
     let start = Instant::now();
     let mut outcome = BuildOutcome::default();
@@ -328,7 +331,8 @@ fn finish(
             .map_err(|e| Diagnostics::from(wrap_failed(plugin, &built, &e)))?
     };
     artifact::write_atomically(&location.wasm, &bytes)?;
-    let facts = ArtifactFacts::of(&bytes, stamp);
+    // Bytes verified before (the same artifact rebuilt) keep their verdict.
+    let facts = ArtifactFacts::of(&bytes, stamp).verified_as(previous);
     let record = ArtifactRecord::fresh(plugin, project.root(), &location, cargo_artifact, facts);
     record.write(&location.record)?;
     Ok(record)

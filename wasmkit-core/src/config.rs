@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::buildrc::Buildrc;
 use crate::codes;
@@ -190,7 +190,7 @@ impl ComponentMode {
 }
 
 /// `HOST`: which host verify models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostKind {
     /// wasmtime with WASI 0.2 (components) or preview1 (modules).

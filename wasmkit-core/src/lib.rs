@@ -4,7 +4,8 @@
 //! their `.buildrc` files ([`buildrc`]) and `wasmkit` metadata tables
 //! ([`metadata`]), resolving their settings with provenance ([`config`]),
 //! the one [`Diagnostic`] type with its renderings, the exit codes
-//! ([`ExitStatus`]), and the terminal ([`Shell`]).
+//! ([`ExitStatus`]), the terminal ([`Shell`]), and the file locks that keep
+//! concurrent runs apart ([`lock`]).
 //!
 //! It must not run wasm or depend on wasmtime; that is `wasmkit-invoke`'s.
 
@@ -14,6 +15,7 @@ pub mod config;
 pub mod diagnostic;
 mod exit;
 pub mod keys;
+pub mod lock;
 pub mod metadata;
 pub mod shell;
 pub mod suggest;

@@ -12,5 +12,6 @@ mod build;
 mod catalogue;
 mod config;
 mod invoke;
+mod locks;
 mod new;
 mod verify;

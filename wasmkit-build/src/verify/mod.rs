@@ -13,6 +13,7 @@
 
 pub mod component;
 pub mod module;
+mod print;
 mod proxy_wasm;
 
 use std::path::PathBuf;
@@ -26,7 +27,18 @@ use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{Limits, Runtime, WasmInput, WasmKind};
 
+pub use print::print_reports;
 pub use wasmkit_invoke::proxy_wasm::Check;
+
+/// Limits for every guest call verify makes: a callback that does not
+/// return within seconds would stall a real host's worker.
+pub fn default_limits() -> Limits {
+    Limits {
+        timeout: Some(Duration::from_secs(5)),
+        fuel: None,
+        max_memory: 512 << 20,
+    }
+}
 
 /// A call verify makes on a component, and the value it must return.
 #[derive(Clone, Debug)]
