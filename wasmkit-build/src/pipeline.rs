@@ -190,7 +190,12 @@ pub fn plugin_artifact(
             let plugins = std::slice::from_ref(plugin);
             let status = build_and_verify_locked(project, plugins, steps, shell, &lock);
             if status != ExitStatus::Success {
-                return Err(refused(plugin, "its build or verification failed", no_verify).into());
+                let d = refused(
+                    codes::BUILD_FAILED,
+                    plugin,
+                    "its build or verification failed",
+                );
+                return Err(d.into());
             }
             return Ok(location.wasm);
         }
@@ -212,19 +217,19 @@ pub fn plugin_artifact(
     let reports: Vec<ArtifactReport> = verified.into_iter().map(|(r, _)| r).collect();
     verify::print_reports(shell, &reports, false);
     if reports.iter().any(|r| r.verdict == Verdict::Fail) {
-        return Err(refused(plugin, "its artifact failed verification", no_verify).into());
+        let d = refused(
+            codes::UNVERIFIED_ARTIFACT,
+            plugin,
+            "its artifact failed verification",
+        )
+        .with_origin(wasmkit_core::display_path(&location.wasm))
+        .with_help("`--no-verify` runs it anyway");
+        return Err(d.into());
     }
     Ok(location.wasm)
 }
 
-fn refused(plugin: &PluginConfig, why: &str, no_verify: bool) -> Diagnostic {
-    let d = Diagnostic::error(
-        codes::BUILD_FAILED,
-        format!("cannot invoke `{}`: {why}", plugin.name()),
-    );
-    if no_verify {
-        d.with_help("see the errors above")
-    } else {
-        d.with_help("see the errors above; `--no-verify` runs the artifact without verifying it")
-    }
+fn refused(code: wasmkit_core::Code, plugin: &PluginConfig, why: &str) -> Diagnostic {
+    Diagnostic::error(code, format!("cannot invoke `{}`: {why}", plugin.name()))
+        .with_note("the errors are shown above")
 }

@@ -102,6 +102,8 @@ pub const COMPONENT_WRAP: Code = Code::failure("component-wrap");
 pub const STALE_ARTIFACT: Code = Code::failure("stale-artifact");
 /// A plugin has no built artifact yet.
 pub const MISSING_ARTIFACT: Code = Code::input("missing-artifact");
+/// `invoke -p` refused an artifact that failed verification.
+pub const UNVERIFIED_ARTIFACT: Code = Code::failure("unverified-artifact");
 
 // Reading wasm.
 /// The file is not WebAssembly (empty, text, truncated header).

@@ -14,4 +14,5 @@ mod config;
 mod invoke;
 mod locks;
 mod new;
+mod verified;
 mod verify;
