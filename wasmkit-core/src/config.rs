@@ -18,6 +18,7 @@ use crate::codes;
 use crate::diagnostic::{Diagnostic, Diagnostics, Label, SourceFile};
 use crate::keys::Key;
 use crate::metadata::{MetadataTable, MetadataValue, TableKind};
+use crate::plugin::PluginReason;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -267,6 +268,8 @@ pub struct Feature {
 pub struct PluginConfig {
     /// The package, as cargo describes it.
     pub package: cargo_metadata::Package,
+    /// Why it is a plugin.
+    pub reason: PluginReason,
     /// The `.buildrc`, if there is one.
     pub buildrc_path: Option<PathBuf>,
     /// `EXTRA_TAGS` plus `--tags`.
@@ -486,14 +489,13 @@ impl PluginConfig {
             "package": self.package.name,
             "version": self.package.version.to_string(),
             "manifest_path": self.package.manifest_path,
+            "plugin": serde_json::to_value(&self.reason).unwrap_or_default(),
             "buildrc": self.buildrc_path,
             "settings": settings,
         })
     }
 }
 
-/// Cargo's directory name for a profile: `dev` and `test` build into
-/// `debug`, `release` and `bench` into `release`, others into their name.
 /// Settings rows (name, value, origin) as aligned lines
 /// `  NAME  value  origin`, for `config` and `build --explain`: an empty
 /// value shows as `-`, and the value column is at most `max_width` wide.
@@ -519,6 +521,8 @@ pub fn settings_table<'a>(
         .collect()
 }
 
+/// Cargo's directory name for a profile: `dev` and `test` build into
+/// `debug`, `release` and `bench` into `release`, others into their name.
 pub fn profile_dir_name(profile: &str) -> &str {
     match profile {
         "dev" | "test" => "debug",
@@ -610,6 +614,7 @@ impl Layers<'_> {
 /// Resolves every setting of `package` from its layers and the command line.
 pub fn resolve(
     package: &cargo_metadata::Package,
+    reason: PluginReason,
     buildrc_path: Option<PathBuf>,
     layers: &Layers<'_>,
     cli: &CliOverrides,
@@ -806,6 +811,7 @@ pub fn resolve(
     }
     Ok(PluginConfig {
         package: package.clone(),
+        reason,
         buildrc_path,
         tags,
         features,

@@ -1,6 +1,7 @@
 //! Configuration and diagnostics shared by every `cargo wasmkit` command.
 //!
-//! This crate owns: finding a workspace's plugins ([`workspace`]), reading
+//! This crate owns: finding a workspace's plugins ([`workspace`], and why
+//! each is one: [`plugin`]), reading
 //! their `.buildrc` files ([`buildrc`]) and `wasmkit` metadata tables
 //! ([`metadata`]), resolving their settings with provenance ([`config`]),
 //! the one [`Diagnostic`] type with its renderings, the exit codes
@@ -17,6 +18,7 @@ mod exit;
 pub mod keys;
 pub mod lock;
 pub mod metadata;
+pub mod plugin;
 pub mod shell;
 pub mod suggest;
 pub mod workspace;

@@ -16,3 +16,4 @@ mod locks;
 mod new;
 mod verified;
 mod verify;
+mod zero_config;
