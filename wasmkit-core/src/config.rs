@@ -691,6 +691,7 @@ pub fn resolve(
         .unwrap_or_else(|| {
             Resolved::default_because(None, "envoy for proxy-wasm modules, wasmtime otherwise")
         });
+    let host = host_for_kind(host, &target.value, component.value);
     let verify_config = resolver
         .scalar(Key::VerifyConfig, |s| {
             if s.is_empty() {
@@ -826,6 +827,38 @@ pub fn resolve(
         verify_invoke,
         verify_expect,
     })
+}
+
+/// A `HOST` the workspace sets for everyone (its filters, typically) that
+/// names a proxy-wasm host does not apply to a plugin that builds a
+/// component, which no proxy-wasm host can load: the component is verified
+/// against wasmtime, and the origin says why. Set on the plugin itself, the
+/// same `HOST` stands, and verify reports the mismatch.
+fn host_for_kind(
+    host: Resolved<Option<HostKind>>,
+    target: &str,
+    component: ComponentMode,
+) -> Resolved<Option<HostKind>> {
+    let inherited = matches!(host.origin, Origin::WorkspaceMetadata { .. });
+    let proxy_host = matches!(host.value, Some(HostKind::Envoy | HostKind::Higress));
+    // wasm32-wasip2 links a component; COMPONENT wraps a module into one.
+    let builds_component = target == "wasm32-wasip2" || component != ComponentMode::None;
+    if !(inherited && proxy_host && builds_component) {
+        return host;
+    }
+    let why = if component == ComponentMode::None {
+        format!("`{target}` builds a component")
+    } else {
+        format!("`COMPONENT={}` makes a component", component.as_str())
+    };
+    Resolved::default_because(
+        Some(HostKind::Wasmtime),
+        format!(
+            "{why}; `host = \"{}\"` ({}) is for proxy-wasm modules",
+            host.value.map_or("", HostKind::as_str),
+            host.origin
+        ),
+    )
 }
 
 fn push_feature(features: &mut Vec<Feature>, name: String, origin: &Origin) {
