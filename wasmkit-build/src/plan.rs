@@ -10,7 +10,11 @@
 //! - the features enabled for it do not enable features of dependencies:
 //!   cargo unifies dependency features within one invocation, so a plugin
 //!   whose feature turns on `dep:x`, `x/y`, `x?/y` or an optional dependency
-//!   would change what its batch-mates link.
+//!   would change what its batch-mates link;
+//! - neither depends on the other, directly or through other workspace
+//!   members: cargo builds a package once per run, with the union of the
+//!   features asked of it, so the features (or feature tags) of a plugin
+//!   that another plugin depends on would reach that other plugin's build.
 //!
 //! Every other plugin gets an invocation of its own.
 //!
@@ -109,6 +113,13 @@ pub enum AloneReason {
     /// No other selected plugin has the same target, profile, `RUSTFLAGS`
     /// and default-feature settings.
     NoPartner,
+    /// It depends on another selected plugin, or another depends on it.
+    Related {
+        /// The other plugin.
+        other: String,
+        /// Whether this plugin depends on the other (else the other on it).
+        depends_on_other: bool,
+    },
     /// It was built in a batch that failed before it was built, and is
     /// retried alone to find out whether it builds.
     Retry,
@@ -213,6 +224,58 @@ pub struct CargoContext {
     pub target_dir: PathBuf,
     /// `RUSTFLAGS` of the environment.
     pub env_rustflags: EnvRustflags,
+    /// Each workspace member's workspace dependencies, transitively.
+    pub member_dependencies: MemberDependencies,
+}
+
+/// For each workspace member (by name), the workspace members it depends
+/// on, directly or through others (normal and build dependencies; dev
+/// dependencies are not built with it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberDependencies(BTreeMap<String, BTreeSet<String>>);
+
+impl MemberDependencies {
+    /// Reads the path dependencies between `members`, as `cargo metadata`
+    /// describes them.
+    pub fn of<'a>(members: impl IntoIterator<Item = &'a Package>) -> MemberDependencies {
+        let members: Vec<&Package> = members.into_iter().collect();
+        let by_dir: BTreeMap<PathBuf, &str> = members
+            .iter()
+            .filter_map(|p| {
+                let dir = p.manifest_path.parent()?.as_std_path().to_path_buf();
+                Some((dir, p.name.as_str()))
+            })
+            .collect();
+        let direct: BTreeMap<&str, Vec<&str>> = members
+            .iter()
+            .map(|p| {
+                let deps = p
+                    .dependencies
+                    .iter()
+                    .filter(|d| d.kind != cargo_metadata::DependencyKind::Development)
+                    .filter_map(|d| by_dir.get(d.path.as_ref()?.as_std_path()).copied())
+                    .collect();
+                (p.name.as_str(), deps)
+            })
+            .collect();
+        let mut all = BTreeMap::new();
+        for name in direct.keys() {
+            let mut reached: BTreeSet<String> = BTreeSet::new();
+            let mut work: Vec<&str> = direct[name].clone();
+            while let Some(dep) = work.pop() {
+                if reached.insert(dep.to_string()) {
+                    work.extend(direct.get(dep).into_iter().flatten());
+                }
+            }
+            all.insert((*name).to_string(), reached);
+        }
+        MemberDependencies(all)
+    }
+
+    /// Whether `a` depends on `b`.
+    pub fn depends(&self, a: &str, b: &str) -> bool {
+        self.0.get(a).is_some_and(|deps| deps.contains(b))
+    }
 }
 
 /// One plugin in an invocation.
@@ -297,6 +360,8 @@ pub fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
     // (key, members) in order of first appearance, so runs follow workspace order.
     let mut batches: Vec<(SharedSettings, Vec<Member>)> = Vec::new();
     let mut alone: Vec<(Member, AloneReason)> = Vec::new();
+    // Why a plugin could not join a batch of its settings: a relation.
+    let mut kept_apart: BTreeMap<usize, AloneReason> = BTreeMap::new();
 
     for (index, plugin) in plugins.iter().enumerate() {
         let crate_target = match CrateTarget::of(plugin) {
@@ -315,18 +380,44 @@ pub fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
             continue;
         }
         let key = SharedSettings::of(plugin);
-        match batches.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(member),
-            None => batches.push((key, vec![member])),
+        let mut joined = false;
+        for (_, members) in batches.iter_mut().filter(|(k, _)| *k == key) {
+            let conflict = members.iter().find_map(|m| {
+                let other = &plugins[m.plugin];
+                let deps = &ctx.member_dependencies;
+                Some((
+                    m.plugin,
+                    relation(plugin, other, deps)?,
+                    relation(other, plugin, deps)?,
+                ))
+            });
+            match conflict {
+                Some((other, this_reason, other_reason)) => {
+                    kept_apart.entry(index).or_insert(this_reason);
+                    kept_apart.entry(other).or_insert(other_reason);
+                }
+                None => {
+                    members.push(member.clone());
+                    joined = true;
+                    break;
+                }
+            }
+        }
+        if !joined {
+            batches.push((key, vec![member]));
         }
     }
 
     let mut invocations: Vec<Invocation> = Vec::new();
     for (settings, members) in batches {
-        let grouping = if members.len() > 1 {
-            Grouping::Batch
-        } else {
-            Grouping::Alone(AloneReason::NoPartner)
+        let grouping = match members.as_slice() {
+            [_, _, ..] => Grouping::Batch,
+            [one] => Grouping::Alone(
+                kept_apart
+                    .remove(&one.plugin)
+                    .unwrap_or(AloneReason::NoPartner),
+            ),
+            [] => continue,
         };
         invocations.push(invocation(plugins, members, grouping, settings, ctx));
     }
@@ -357,6 +448,28 @@ pub fn retry_alone(plugins: &[PluginConfig], member: Member, ctx: &CargoContext)
         settings,
         ctx,
     )
+}
+
+/// Why `plugin` may not share a run with `other`: one depends on the other.
+fn relation(
+    plugin: &PluginConfig,
+    other: &PluginConfig,
+    deps: &MemberDependencies,
+) -> Option<AloneReason> {
+    let (this, that) = (plugin.name(), other.name());
+    if deps.depends(this, that) {
+        Some(AloneReason::Related {
+            other: that.to_string(),
+            depends_on_other: true,
+        })
+    } else if deps.depends(that, this) {
+        Some(AloneReason::Related {
+            other: that.to_string(),
+            depends_on_other: false,
+        })
+    } else {
+        None
+    }
 }
 
 fn alone_reason(plugin: &PluginConfig) -> Option<AloneReason> {

@@ -18,7 +18,9 @@ use crate::component;
 use crate::display::BuildDisplay;
 use crate::explain;
 use crate::pipeline::BuildDirLock;
-use crate::plan::{self, CargoContext, CrateTarget, EnvRustflags, Invocation, Member};
+use crate::plan::{
+    self, CargoContext, CrateTarget, EnvRustflags, Invocation, Member, MemberDependencies,
+};
 use crate::toolchain::Toolchain;
 
 /// How to build.
@@ -204,6 +206,7 @@ fn cargo_context(project: &Project, shell: &Shell) -> CargoContext {
         progress: shell.progress_allowed(),
         target_dir: project.target_dir().to_path_buf(),
         env_rustflags: EnvRustflags::from_env(),
+        member_dependencies: MemberDependencies::of(project.members()),
     }
 }
 
