@@ -114,6 +114,8 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Create a new plugin, ready to build, verify and invoke
     New(commands::new::NewArgs),
+    /// Show where the compile cache is and how much it holds; `cache clean` empties it
+    Cache(commands::cache::CacheArgs),
 }
 
 /// The cargo flags for choosing packages, features and profile.

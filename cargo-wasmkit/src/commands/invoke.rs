@@ -12,6 +12,7 @@ use wasmkit_core::{
 use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::runner::{Format, Runner};
+use wasmkit_invoke::runtime::CacheOutcome;
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
 use wasmkit_invoke::{
     OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
@@ -87,6 +88,12 @@ impl InvokeArgs {
         };
         let started = Instant::now();
         let (mut session, cache) = Session::start(&runtime, &input, &options, &guest_out, None)?;
+        if cache == CacheOutcome::Untrusted {
+            shell.warn(
+                "the compile cache is writable by other users, so it was not used \
+                 (`cargo wasmkit cache` shows where it is)",
+            );
+        }
         shell.verbose(format_args!(
             "loaded {} ({cache:?}) in {:.1?}",
             display_path(&artifact),

@@ -9,6 +9,7 @@
 mod support;
 
 mod build;
+mod cache;
 mod catalogue;
 mod config;
 mod invoke;
