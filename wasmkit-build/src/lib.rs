@@ -23,6 +23,7 @@ mod cargo;
 pub mod component;
 mod display;
 mod explain;
+mod pipe;
 pub mod pipeline;
 pub mod plan;
 mod run;

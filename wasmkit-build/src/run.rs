@@ -224,6 +224,8 @@ enum Settled {
     CargoFailed(Option<std::process::ExitStatus>),
     /// Cargo succeeded without producing the plugin's `.wasm` (from this crate).
     NoWasm(CrateTarget),
+    /// Cargo's output could not be read (why), so what it built is unknown.
+    OutputLost(String),
 }
 
 fn settle(invocation: &Invocation, i: usize, result: &InvocationOutcome) -> Settled {
@@ -235,6 +237,9 @@ fn settle(invocation: &Invocation, i: usize, result: &InvocationOutcome) -> Sett
     }
     if let Some(path) = &result.artifacts[i] {
         return Settled::Built(path.clone());
+    }
+    if let Some(why) = &result.read_error {
+        return Settled::OutputLost(why.clone());
     }
     match (result.success(), invocation.members.len() > 1) {
         // Cargo stopped before building this one (an error before compiling,
@@ -283,6 +288,9 @@ impl Settled {
                 "cargo succeeded but produced no `.wasm` from the plugin's {crate_target} for `{}`",
                 plugin.target.value
             )),
+            Settled::OutputLost(why) => build_failed(plugin, "")
+                .with_note(why.clone())
+                .with_note("what cargo said about this plugin may be lost"),
             Settled::Built(_) | Settled::Retry => build_failed(plugin, ""),
         };
         d.with_help(explain)
