@@ -126,6 +126,8 @@ pub const UNKNOWN_FUNCTION: Code = Code::input("unknown-function");
 pub const AMBIGUOUS_FUNCTION: Code = Code::input("ambiguous-function");
 /// A parameter or result type that WAVE cannot write (resource, future, stream).
 pub const UNSUPPORTED_TYPE: Code = Code::input("unsupported-type");
+/// The count of further errors of a run, past those shown in full.
+pub const ERRORS_NOT_SHOWN: Code = Code::input("errors-not-shown");
 /// An invalid `--dir`, `--env`, `--timeout` or similar option value.
 pub const INVALID_OPTION: Code = Code::input("invalid-option");
 /// Instantiation failed (a missing import, a start function that trapped).

@@ -119,6 +119,44 @@ error[unknown-function]: the component exports no function `counter-ad`
 "#]]);
 }
 
+/// Many lines with one mistake: the first 50 errors in full, then one line
+/// with the count of the others; JSON keeps every one.
+#[test]
+fn a_flood_of_bad_lines_is_capped() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    let mut text = "counter-add(\"two\")\n".repeat(200);
+    text.push_str("counter-add(1)\n");
+    let calls = dir.write("calls.txt", text);
+    let out = invoke(&cache)
+        .current_dir(dir.path())
+        .arg(echo())
+        .arg("--calls-from")
+        .arg(&calls)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("error[wave-type]").count(), 50);
+    snapbox::assert_data_eq!(
+        stderr.into_owned(),
+        snapbox::file!["snapshots/invoke.capped.stderr"]
+    );
+
+    let json = invoke(&cache)
+        .current_dir(dir.path())
+        .args(["--message-format", "json"])
+        .arg(echo())
+        .arg("--calls-from")
+        .arg(&calls)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&json.stdout);
+    assert_eq!(stdout.matches("\"wave-type\"").count(), 200);
+    assert_eq!(String::from_utf8_lossy(&json.stderr), "");
+}
+
 #[test]
 fn calls_from_stdin() {
     let cache = Scratch::empty();
