@@ -527,6 +527,31 @@ fn a_trap_reports_message_and_backtrace_and_stops_the_instance() {
     );
 }
 
+/// The backtrace of a guest trap, frame by frame: names from the guest's
+/// name section, offsets into its code. Pinned, so that a change to how
+/// the tool is built (its release profile keeps no debug info) or to how
+/// traps are reported shows here.
+#[test]
+fn a_trap_backtrace_names_every_guest_frame() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "nested.wat",
+        "(module $nested\n  (func $innermost unreachable)\n  (func $middle call $innermost)\n  \
+         (func $outer (export \"outer\") call $middle))\n",
+    );
+    let out = invoke(&cache)
+        .current_dir(dir.path())
+        .args(["nested.wat", "outer()"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        snapbox::file!["snapshots/invoke.trap_backtrace.stderr"]
+    );
+}
+
 #[test]
 fn endless_loop_times_out_naming_the_call() {
     let cache = Scratch::empty();

@@ -15,6 +15,7 @@ mod config;
 mod invoke;
 mod locks;
 mod new;
+mod sccache;
 mod verified;
 mod verify;
 mod zero_config;
