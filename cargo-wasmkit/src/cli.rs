@@ -13,9 +13,10 @@ use crate::commands;
 
 /// Build, verify and invoke the WebAssembly plugins of a cargo workspace.
 ///
-/// Each plugin (a member with a `.buildrc` beside its `Cargo.toml`, or a
-/// `[package.metadata.wasmkit]` table) is built with its own settings,
-/// then loaded in wasmtime and exercised the way its host will.
+/// Each plugin (a member with a `cdylib` library target, a `.buildrc`
+/// beside its `Cargo.toml`, or a `[package.metadata.wasmkit]` table) is
+/// built with its own settings, then loaded in wasmtime and exercised the
+/// way its host will.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-wasmkit",
