@@ -180,25 +180,22 @@ pub fn plugin_artifact(
 ) -> Result<PathBuf, Diagnostics> {
     let lock = BuildDirLock::acquire(project, shell)?;
     let location = locate(project, plugin);
-    let record = match location.state(plugin) {
-        ArtifactState::Current(record) => record,
-        _ => {
-            let steps = BuildSteps {
-                no_verify,
-                ..BuildSteps::default()
-            };
-            let plugins = std::slice::from_ref(plugin);
-            let status = build_and_verify_locked(project, plugins, steps, shell, &lock);
-            if status != ExitStatus::Success {
-                let d = refused(
-                    codes::BUILD_FAILED,
-                    plugin,
-                    "its build or verification failed",
-                );
-                return Err(d.into());
-            }
-            return Ok(location.wasm);
+    let ArtifactState::Current(record) = location.state(plugin) else {
+        let steps = BuildSteps {
+            no_verify,
+            ..BuildSteps::default()
+        };
+        let plugins = std::slice::from_ref(plugin);
+        let status = build_and_verify_locked(project, plugins, steps, shell, &lock);
+        if status != ExitStatus::Success {
+            let d = refused(
+                codes::BUILD_FAILED,
+                plugin,
+                "its build or verification failed",
+            );
+            return Err(d.into());
         }
+        return Ok(location.wasm);
     };
     if no_verify {
         return Ok(location.wasm);

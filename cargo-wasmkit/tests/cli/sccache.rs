@@ -87,7 +87,10 @@ fn a_second_build_in_a_fresh_target_directory_is_served_by_sccache() {
         .expect_code(0)
         .expect_stderr("Verified bt-sc-plugin");
     let (hits, misses) = sccache.rust_hits_and_misses();
-    assert!(misses >= 1, "the first build went through sccache: {misses} misses");
+    assert!(
+        misses >= 1,
+        "the first build went through sccache: {misses} misses"
+    );
     assert_eq!(hits, 0, "nothing cached yet");
     let zeroed = sccache.command().arg("--zero-stats").output();
     assert!(zeroed.is_ok_and(|o| o.status.success()));

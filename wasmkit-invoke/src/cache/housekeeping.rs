@@ -219,13 +219,13 @@ mod tests {
 
     fn entry(dir: &Path, name: &str, size: usize, age_secs: u64) -> PathBuf {
         let path = dir.join(format!("{name}{ENTRY_SUFFIX}"));
-        std::fs::write(&path, vec![0u8; size]).unwrap();
+        std::fs::write(&path, vec![0u8; size]).expect("write");
         let when = SystemTime::now() - Duration::from_secs(age_secs);
         std::fs::File::options()
             .write(true)
             .open(&path)
             .and_then(|f| f.set_modified(when))
-            .unwrap();
+            .expect("set mtime");
         path
     }
 

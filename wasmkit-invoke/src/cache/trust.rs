@@ -49,7 +49,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn chmod(path: &Path, mode: u32) {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
 
     #[test]
