@@ -6,6 +6,9 @@
 //! diagnostics, the WASI [`sandbox`], calls with WAVE arguments on a
 //! component or core module instance ([`session`]), the imports the host
 //! [`profile`] provides, and requests to HTTP components ([`http`]).
+//! component or core module instance ([`session`]), and the proxy-wasm
+//! mock host with the static checks that decide whether a host loads a
+//! module ([`proxy_wasm`]), which `wasmkit-build`'s `verify` drives.
 //!
 //! It must not plan or run cargo builds (that is `wasmkit-build`'s), and it
 //! reports every problem as a `wasmkit_core::Diagnostic`.
@@ -19,6 +22,7 @@ pub mod input;
 pub mod limits;
 pub mod module;
 pub mod profile;
+pub mod proxy_wasm;
 pub mod runner;
 pub mod runtime;
 pub mod sandbox;

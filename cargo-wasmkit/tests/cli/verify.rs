@@ -381,7 +381,7 @@ fn the_example_filter_passes_with_its_tag_and_is_caught_without_it() {
 fn warnings_pass_unless_denied() {
     // The good raw-ABI fixture, plus a misspelt callback no host calls.
     let good = std::fs::read_to_string(
-        repo_root().join("wasmkit-build/tests/fixtures/proxy-wasm/good.wat"),
+        repo_root().join("wasmkit-invoke/tests/fixtures/proxy-wasm/good.wat"),
     )
     .unwrap();
     let typo = good.replacen(

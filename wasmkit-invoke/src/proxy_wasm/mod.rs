@@ -1,17 +1,19 @@
 //! Verifying proxy-wasm modules against the host that will load them:
 //! upstream Envoy (proxy-wasm-cpp-host) or Higress (its fork).
 //!
-//! Two halves. The static checks read the module with wasmparser and decide
-//! what the host decides before running anything: the ABI marker it picks
-//! (and whether it knows it), the allocator, reactor or command, the shape
-//! of every callback it looks up, and whether it provides every import for
-//! that ABI. Then, if the host would load the module, a mock host on
-//! wasmtime starts it as the host does and sends one POST with a JSON body
-//! through an HTTP context, with that host's treatment of the callbacks'
-//! return values: upstream turns StopIteration from a headers callback into
-//! stop-all-iteration, Higress does so unless the module is marked 0.2.100.
-//! A request that nothing resumes is reported as stalled, in the host's
-//! terms.
+//! Two halves. The static checks (`checks`) read the module's imports and
+//! exports as wasmtime compiled them and decide what the host decides
+//! before running anything: the ABI marker it picks (and whether it knows
+//! it), the allocator, reactor or command, the shape of every callback it
+//! looks up, and whether it provides every import for that ABI (`abi`
+//! holds the hosts' tables). Then, if the host would load the module, a
+//! mock host on wasmtime (`host`: its state and every host function)
+//! starts it as the host does and sends traffic through an HTTP context
+//! (`flow`; for `verify`, one POST with a JSON body), with that host's
+//! treatment of the callbacks' return values: upstream turns StopIteration
+//! from a headers callback into stop-all-iteration, Higress does so unless
+//! the module is marked 0.2.100. A request that nothing resumes is
+//! reported as stalled, in the host's terms.
 //!
 //! This module never panics on a module's bytes or behaviour and always
 //! returns a report; it does not render diagnostics or choose the host.
@@ -20,18 +22,25 @@ mod abi;
 mod checks;
 mod flow;
 mod host;
+mod plan;
 mod report;
 
+pub use plan::{
+    CalloutAnswer, Callouts, CloseFirst, GrpcAnswer, HostProfile, HttpMessage, NetworkTraffic,
+    PluginKind, RunPlan,
+};
 pub use report::{
-    Check, HostCall, HttpExchange, LogLevel, LogLine, LogSource, ProxyWasmReport, RequestOutcome,
+    CalloutRecord, Check, HostCall, HttpExchange, LogLevel, LogLine, LogSource, NetworkExchange,
+    ProxyWasmReport, RequestOutcome,
 };
 
 use wasmkit_core::{Diagnostic, HostKind, codes};
-use wasmkit_invoke::limits::Limits;
-use wasmkit_invoke::runtime::Runtime;
 
 use self::abi::Host;
 use self::checks::ModuleShape;
+use self::flow::Traffic;
+use crate::limits::Limits;
+use crate::runtime::Runtime;
 
 /// How to verify a proxy-wasm module.
 #[derive(Clone, Copy, Debug)]
@@ -74,12 +83,11 @@ pub fn is_proxy_wasm(bytes: &[u8]) -> bool {
 /// Verifies a proxy-wasm module against `options.host`: the static checks,
 /// then, when the host would load the module, a run in the mock host.
 ///
-/// `bytes` is the module's binary and `module` the same module compiled by
-/// `runtime` (through its cache). Diagnostics carry no origin: the caller
-/// adds the artifact's path.
+/// `module` is the module compiled by `runtime` (through its cache); the
+/// checks read its imports and exports from it. Diagnostics carry no
+/// origin: the caller adds the artifact's path.
 pub fn verify_proxy_wasm(
     runtime: &Runtime,
-    bytes: &[u8],
     module: &wasmtime::Module,
     options: &ProxyWasmOptions<'_>,
 ) -> ProxyWasmReport {
@@ -96,17 +104,7 @@ pub fn verify_proxy_wasm(
         );
         return report;
     };
-    let shape = match ModuleShape::read(bytes) {
-        Ok(shape) => shape,
-        Err(e) => {
-            report.diagnostics.push(Diagnostic::error(
-                codes::INVALID_WASM,
-                format!("cannot read the module's imports and exports: {e}"),
-            ));
-            return report;
-        }
-    };
-    let verdict = checks::run(&shape, host, &mut report);
+    let verdict = checks::run(&ModuleShape::of(module), host, &mut report);
     let (Some(abi), Some(allocator), true) = (verdict.abi, verdict.allocator, verdict.loadable)
     else {
         report.checks.push(Check::new(
@@ -116,6 +114,7 @@ pub fn verify_proxy_wasm(
         ));
         return report;
     };
+    let traffic = Traffic::verify();
     let input = flow::RunInput {
         host,
         abi,
@@ -124,6 +123,7 @@ pub fn verify_proxy_wasm(
         config: options.config.unwrap_or_default(),
         vm_config: options.vm_config.unwrap_or_default(),
         limits: options.limits,
+        traffic: &traffic,
     };
     flow::run(runtime, module, &input, &mut report);
     report

@@ -22,6 +22,11 @@ pub struct ProxyWasmReport {
     pub outcome: Option<RequestOutcome>,
     /// The request and response as they left the plugin, when a request ran.
     pub exchange: Option<HttpExchange>,
+    /// The connection's data as it left the plugin, when a network filter
+    /// ran.
+    pub connection: Option<NetworkExchange>,
+    /// Every HTTP callout the plugin made, in order, with the answer it got.
+    pub callouts: Vec<CalloutRecord>,
     /// Every host call the plugin made, in order (up to a cap).
     pub host_calls: Vec<HostCall>,
     /// Host calls made past the cap and not recorded.
@@ -65,7 +70,8 @@ pub struct Check {
 }
 
 impl Check {
-    pub(crate) fn new(name: &'static str, passed: bool, detail: impl Into<String>) -> Check {
+    /// A check with its verdict and what was found.
+    pub fn new(name: &'static str, passed: bool, detail: impl Into<String>) -> Check {
         Check {
             name,
             passed,
@@ -116,6 +122,13 @@ pub enum RequestOutcome {
 /// response as it left towards the client.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct HttpExchange {
+    /// Whether the request reached the upstream (it was not answered
+    /// locally, reset, failed or stalled before).
+    pub reached_upstream: bool,
+    /// Request trailers after the plugin's changes.
+    pub request_trailers: Vec<(String, String)>,
+    /// Response trailers after the plugin's changes.
+    pub response_trailers: Vec<(String, String)>,
     /// Request headers after the plugin's changes.
     pub request_headers: Vec<(String, String)>,
     /// Request body after the plugin's changes (lossy UTF-8, capped).
@@ -142,6 +155,31 @@ impl HttpExchange {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+}
+
+/// The data of a network connection as it left the plugin.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkExchange {
+    /// What reached the upstream, in order (lossy UTF-8, capped).
+    pub to_upstream: String,
+    /// What reached the client, in order (lossy UTF-8, capped).
+    pub to_downstream: String,
+}
+
+/// One HTTP callout and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalloutRecord {
+    /// The cluster (`upstream` argument).
+    pub cluster: String,
+    /// The request's headers.
+    pub headers: Vec<(String, String)>,
+    /// The request's body (lossy UTF-8, capped).
+    pub body: String,
+    /// The token the host returned; `None` when it refused the call.
+    pub token: Option<u32>,
+    /// What the plugin got: `"200"` (the status), `"reset"`, `"timeout"`,
+    /// or why the host refused it (`"refused: unknown cluster"`).
+    pub answer: String,
 }
 
 /// One call the plugin made into the host.
