@@ -90,7 +90,7 @@ fn component(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
 }
 
 /// When a host provides an import (a simplification of the hosts' tables in
-/// `wasmkit-build`'s `proxy_wasm::abi`): every ABI, one ABI range, or never
+/// `wasmkit-invoke`'s `proxy_wasm::abi`): every ABI, one ABI range, or never
 /// (a function no host knows, or one only higress provides).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Avail {

@@ -102,6 +102,8 @@ pub const COMPONENT_WRAP: Code = Code::failure("component-wrap");
 pub const STALE_ARTIFACT: Code = Code::failure("stale-artifact");
 /// A plugin has no built artifact yet.
 pub const MISSING_ARTIFACT: Code = Code::input("missing-artifact");
+/// `invoke -p` refused an artifact that failed verification.
+pub const UNVERIFIED_ARTIFACT: Code = Code::failure("unverified-artifact");
 
 // Reading wasm.
 /// The file is not WebAssembly (empty, text, truncated header).
@@ -130,6 +132,8 @@ pub const UNKNOWN_NAME: Code = Code::input("unknown-name");
 pub const HANDLE_GONE: Code = Code::input("handle-gone");
 /// A `--mock` (or `VERIFY_MOCKS` item) that names no import, or whose value does not fit its result.
 pub const INVALID_MOCK: Code = Code::input("invalid-mock");
+/// The count of further errors of a run, past those shown in full.
+pub const ERRORS_NOT_SHOWN: Code = Code::input("errors-not-shown");
 /// An invalid `--dir`, `--env`, `--timeout` or similar option value.
 pub const INVALID_OPTION: Code = Code::input("invalid-option");
 /// Instantiation failed (a missing import, a start function that trapped).
@@ -146,6 +150,16 @@ pub const STACK_OVERFLOW: Code = Code::failure("stack-overflow");
 pub const MEMORY_LIMIT: Code = Code::failure("memory-limit");
 /// The guest exited with a non-zero status.
 pub const GUEST_EXIT: Code = Code::failure("guest-exit");
+
+// HTTP components.
+/// `--http` (or `VERIFY_HTTP`) on a component without `wasi:http/incoming-handler`.
+pub const NOT_AN_HTTP_HANDLER: Code = Code::input("not-an-http-handler");
+/// An HTTP handler returned without a response, or its body ended with an error.
+pub const NO_RESPONSE: Code = Code::failure("no-response");
+/// An outgoing request of an HTTP handler was refused (the sandbox has no network).
+pub const OUTBOUND_DENIED: Code = Code::failure("outbound-denied");
+/// `--fail`: the handler answered with a status of 400 or more.
+pub const HTTP_ERROR_STATUS: Code = Code::failure("http-error-status");
 
 // Verifying.
 /// A component import that the host profile does not provide (in verify), or

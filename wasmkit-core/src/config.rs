@@ -11,13 +11,14 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::buildrc::Buildrc;
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Diagnostics, Label, SourceFile};
 use crate::keys::Key;
 use crate::metadata::{MetadataTable, MetadataValue, TableKind};
+use crate::plugin::PluginReason;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -107,6 +108,20 @@ impl Location {
     pub fn label(&self, message: impl Into<String>) -> Label {
         Label::primary(&self.file, self.span.clone(), message)
     }
+
+    /// A primary label at `part` of the value (one item of a list), or at
+    /// the whole value when `part` is not found in it.
+    pub fn label_part(&self, part: &str, message: impl Into<String>) -> Label {
+        let span = self
+            .file
+            .text
+            .get(self.span.clone())
+            .and_then(|value| value.find(part))
+            .map_or(self.span.clone(), |at| {
+                self.span.start + at..self.span.start + at + part.len()
+            });
+        Label::primary(&self.file, span, message)
+    }
 }
 
 /// A resolved value and its provenance.
@@ -190,7 +205,7 @@ impl ComponentMode {
 }
 
 /// `HOST`: which host verify models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostKind {
     /// wasmtime with WASI 0.2 (components) or preview1 (modules).
@@ -267,6 +282,8 @@ pub struct Feature {
 pub struct PluginConfig {
     /// The package, as cargo describes it.
     pub package: cargo_metadata::Package,
+    /// Why it is a plugin.
+    pub reason: PluginReason,
     /// The `.buildrc`, if there is one.
     pub buildrc_path: Option<PathBuf>,
     /// `EXTRA_TAGS` plus `--tags`.
@@ -295,6 +312,8 @@ pub struct PluginConfig {
     pub verify_expect: Resolved<Vec<String>>,
     /// `VERIFY_MOCKS`: `NAME=VALUE` items.
     pub verify_mocks: Resolved<Vec<String>>,
+    /// `VERIFY_HTTP`: checks, each valid `METHOD PATH -> STATUS`.
+    pub verify_http: Resolved<Vec<String>>,
 }
 
 impl PluginConfig {
@@ -397,6 +416,10 @@ impl PluginConfig {
                         self.verify_mocks.value.join("; "),
                         self.verify_mocks.origin.to_string(),
                     ),
+                    Key::VerifyHttp => (
+                        self.verify_http.value.join("; "),
+                        self.verify_http.origin.to_string(),
+                    ),
                 };
                 (key, value, origin)
             })
@@ -494,19 +517,25 @@ impl PluginConfig {
                 &self.verify_mocks.origin,
             ),
         );
+        settings.insert(
+            Key::VerifyHttp.buildrc_name().into(),
+            resolved(
+                self.verify_http.value.clone().into(),
+                &self.verify_http.origin,
+            ),
+        );
         serde_json::json!({
             "reason": "wasmkit-plugin-config",
             "package": self.package.name,
             "version": self.package.version.to_string(),
             "manifest_path": self.package.manifest_path,
+            "plugin": serde_json::to_value(&self.reason).unwrap_or_default(),
             "buildrc": self.buildrc_path,
             "settings": settings,
         })
     }
 }
 
-/// Cargo's directory name for a profile: `dev` and `test` build into
-/// `debug`, `release` and `bench` into `release`, others into their name.
 /// Settings rows (name, value, origin) as aligned lines
 /// `  NAME  value  origin`, for `config` and `build --explain`: an empty
 /// value shows as `-`, and the value column is at most `max_width` wide.
@@ -532,6 +561,8 @@ pub fn settings_table<'a>(
         .collect()
 }
 
+/// Cargo's directory name for a profile: `dev` and `test` build into
+/// `debug`, `release` and `bench` into `release`, others into their name.
 pub fn profile_dir_name(profile: &str) -> &str {
     match profile {
         "dev" | "test" => "debug",
@@ -623,6 +654,7 @@ impl Layers<'_> {
 /// Resolves every setting of `package` from its layers and the command line.
 pub fn resolve(
     package: &cargo_metadata::Package,
+    reason: PluginReason,
     buildrc_path: Option<PathBuf>,
     layers: &Layers<'_>,
     cli: &CliOverrides,
@@ -655,6 +687,9 @@ pub fn resolve(
     let verify_mocks = resolver
         .list(Key::VerifyMocks, split_wave_list)
         .unwrap_or_else(|| Resolved::default(Vec::new()));
+    let verify_http = resolver
+        .list(Key::VerifyHttp, crate::http_check::split_checks)
+        .unwrap_or_else(|| Resolved::default(Vec::new()));
 
     // Scalars.
     let no_default_features = resolver
@@ -669,10 +704,13 @@ pub fn resolve(
             }
         })
         .unwrap_or_else(|| {
-            if depends_on(package, "wit-bindgen") {
+            if let Some(bindings) = ["wit-bindgen", "wasip2"]
+                .into_iter()
+                .find(|name| depends_on(package, name))
+            {
                 Resolved::default_because(
                     "wasm32-wasip2".to_string(),
-                    "the package depends on wit-bindgen",
+                    format!("the package depends on {bindings}"),
                 )
             } else {
                 Resolved::default("wasm32-wasip1".to_string())
@@ -702,6 +740,7 @@ pub fn resolve(
         .unwrap_or_else(|| {
             Resolved::default_because(None, "envoy for proxy-wasm modules, wasmtime otherwise")
         });
+    let host = host_for_kind(host, &target.value, component.value);
     let verify_config = resolver
         .scalar(Key::VerifyConfig, |s| {
             if s.is_empty() {
@@ -803,6 +842,23 @@ pub fn resolve(
         });
     }
 
+    for check in &verify_http.value {
+        if let Err(why) = crate::http_check::HttpCheck::parse(check) {
+            let d = Diagnostic::error(
+                codes::INVALID_VALUE,
+                format!("invalid `VERIFY_HTTP` check `{check}`: {why}"),
+            )
+            .with_help(format!(
+                "write `;`-separated checks, each {}",
+                crate::http_check::HTTP_CHECK_FORM
+            ));
+            errors.push(match &verify_http.location {
+                Some(loc) => d.with_label(loc.label_part(check, "this check")),
+                None => d.with_note(format!("set by {}", verify_http.origin)),
+            });
+        }
+    }
+
     if !verify_expect.value.is_empty() && verify_expect.value.len() != verify_invoke.value.len() {
         let d = Diagnostic::error(
             codes::EXPECTATION_INVALID,
@@ -822,6 +878,7 @@ pub fn resolve(
     }
     Ok(PluginConfig {
         package: package.clone(),
+        reason,
         buildrc_path,
         tags,
         features,
@@ -836,7 +893,40 @@ pub fn resolve(
         verify_invoke,
         verify_expect,
         verify_mocks,
+        verify_http,
     })
+}
+
+/// A `HOST` the workspace sets for everyone (its filters, typically) that
+/// names a proxy-wasm host does not apply to a plugin that builds a
+/// component, which no proxy-wasm host can load: the component is verified
+/// against wasmtime, and the origin says why. Set on the plugin itself, the
+/// same `HOST` stands, and verify reports the mismatch.
+fn host_for_kind(
+    host: Resolved<Option<HostKind>>,
+    target: &str,
+    component: ComponentMode,
+) -> Resolved<Option<HostKind>> {
+    let inherited = matches!(host.origin, Origin::WorkspaceMetadata { .. });
+    let proxy_host = matches!(host.value, Some(HostKind::Envoy | HostKind::Higress));
+    // wasm32-wasip2 links a component; COMPONENT wraps a module into one.
+    let builds_component = target == "wasm32-wasip2" || component != ComponentMode::None;
+    if !(inherited && proxy_host && builds_component) {
+        return host;
+    }
+    let why = if component == ComponentMode::None {
+        format!("`{target}` builds a component")
+    } else {
+        format!("`COMPONENT={}` makes a component", component.as_str())
+    };
+    Resolved::default_because(
+        Some(HostKind::Wasmtime),
+        format!(
+            "{why}; `host = \"{}\"` ({}) is for proxy-wasm modules",
+            host.value.map_or("", HostKind::as_str),
+            host.origin
+        ),
+    )
 }
 
 fn push_feature(features: &mut Vec<Feature>, name: String, origin: &Origin) {

@@ -28,11 +28,13 @@ pub enum Key {
     VerifyExpect,
     /// `VERIFY_MOCKS`: `NAME=VALUE` results for the component's imports in those calls.
     VerifyMocks,
+    /// `VERIFY_HTTP`: requests verify sends to an HTTP component, and the statuses they must get.
+    VerifyHttp,
 }
 
 impl Key {
     /// Every key, in the order `config` shows them.
-    pub const ALL: [Key; 12] = [
+    pub const ALL: [Key; 13] = [
         Key::ExtraTags,
         Key::Features,
         Key::NoDefaultFeatures,
@@ -45,6 +47,7 @@ impl Key {
         Key::VerifyInvoke,
         Key::VerifyExpect,
         Key::VerifyMocks,
+        Key::VerifyHttp,
     ];
 
     /// The `.buildrc` spelling.
@@ -62,6 +65,7 @@ impl Key {
             Key::VerifyInvoke => "VERIFY_INVOKE",
             Key::VerifyExpect => "VERIFY_EXPECT",
             Key::VerifyMocks => "VERIFY_MOCKS",
+            Key::VerifyHttp => "VERIFY_HTTP",
         }
     }
 
@@ -80,6 +84,7 @@ impl Key {
             Key::VerifyInvoke => "verify-invoke",
             Key::VerifyExpect => "verify-expect",
             Key::VerifyMocks => "verify-mocks",
+            Key::VerifyHttp => "verify-http",
         }
     }
 
@@ -104,6 +109,7 @@ impl Key {
                 | Key::VerifyInvoke
                 | Key::VerifyExpect
                 | Key::VerifyMocks
+                | Key::VerifyHttp
         )
     }
 

@@ -23,12 +23,34 @@ use crate::values;
 /// Store state of a component guest.
 pub struct ComponentState {
     ctx: WasiCtx,
-    table: ResourceTable,
-    limiter: GuestLimiter,
+    pub(crate) table: ResourceTable,
+    pub(crate) limiter: GuestLimiter,
     /// Each import's mocked results, by import index.
     pub(crate) mocks: Vec<Option<Vec<Val>>>,
     /// The import calls of the current call.
     pub(crate) import_log: ImportLog,
+    /// `wasi:http`: its context and how outgoing requests are answered.
+    pub(crate) http: crate::http::HttpState,
+}
+
+impl ComponentState {
+    /// State for one instance: its WASI context, its memory cap, what its
+    /// outgoing HTTP requests get, and its imports' mocked results.
+    pub(crate) fn new(
+        wasi: WasiCtx,
+        max_memory: usize,
+        http: crate::http::HttpState,
+        mocks: Vec<Option<Vec<Val>>>,
+    ) -> ComponentState {
+        ComponentState {
+            ctx: wasi,
+            table: ResourceTable::new(),
+            limiter: GuestLimiter::new(max_memory),
+            mocks,
+            import_log: ImportLog::default(),
+            http,
+        }
+    }
 }
 
 impl std::fmt::Debug for ComponentState {
@@ -99,7 +121,9 @@ struct Receiver {
 }
 
 impl ComponentSession {
-    /// Instantiates the linked component in `wasi`'s sandbox.
+    /// Instantiates the linked component (the wasmtime profile: WASI 0.2 and
+    /// `wasi:http`, outgoing requests refused; and the mocks) in `wasi`'s
+    /// sandbox.
     pub fn instantiate(
         engine: &wasmtime::Engine,
         exports: Arc<ComponentExports>,
@@ -109,13 +133,12 @@ impl ComponentSession {
     ) -> Result<ComponentSession, Diagnostic> {
         let mut store = Store::new(
             engine,
-            ComponentState {
-                ctx: wasi,
-                table: ResourceTable::new(),
-                limiter: GuestLimiter::new(limits.max_memory),
-                mocks: imports.mocks().to_vec(),
-                import_log: ImportLog::default(),
-            },
+            ComponentState::new(
+                wasi,
+                limits.max_memory,
+                crate::http::HttpState::default(),
+                imports.mocks().to_vec(),
+            ),
         );
         store.limiter(|s| &mut s.limiter);
         limits

@@ -7,7 +7,10 @@
 //! component or core module instance ([`session`]): names bound with
 //! `let` and resource handles ([`bindings`]), a component's [`exports`] and
 //! [`imports`] (with [`mocks`] for those nothing provides), and what
-//! `--list` shows ([`listing`]).
+//! `--list` shows ([`listing`]). The imports the host [`profile`] provides,
+//! requests to HTTP components ([`http`]), and the proxy-wasm mock host with
+//! the static checks that decide whether a host loads a module
+//! ([`proxy_wasm`]), which `wasmkit-build`'s `verify` drives.
 //!
 //! It must not plan or run cargo builds (that is `wasmkit-build`'s), and it
 //! reports every problem as a `wasmkit_core::Diagnostic`.
@@ -21,6 +24,7 @@ pub mod completion;
 pub mod component;
 mod drops;
 pub mod exports;
+pub mod http;
 pub mod imports;
 pub mod input;
 pub mod limits;
@@ -29,6 +33,8 @@ pub mod listing;
 pub mod mocks;
 pub mod module;
 pub mod names;
+pub mod profile;
+pub mod proxy_wasm;
 pub mod runner;
 pub mod runtime;
 pub mod sandbox;

@@ -1,10 +1,12 @@
-//! `cargo wasmkit invoke`: call a component's functions with WAVE arguments.
+//! `cargo wasmkit invoke`: call a component's functions with WAVE
+//! arguments, or send an HTTP component a request ([`http`]).
+
+mod http;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use wasmkit_build::artifact::{ArtifactState, locate};
 use wasmkit_core::config::CliOverrides;
 use wasmkit_core::workspace::{PackageSelection, Project};
 use wasmkit_core::{
@@ -15,13 +17,13 @@ use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::mocks;
 use wasmkit_invoke::runner::{Format, Runner};
+use wasmkit_invoke::runtime::CacheOutcome;
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
 use wasmkit_invoke::{
     OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
 };
 
 use super::CommandResult;
-use super::build::{BuildSteps, build_and_verify};
 use crate::cli::{ManifestArgs, ProfileArgs};
 
 #[derive(Debug, Args)]
@@ -65,6 +67,11 @@ pub struct InvokeArgs {
     /// Do not read or write the compile cache
     #[arg(long)]
     pub no_cache: bool,
+    #[command(flatten, next_help_heading = "HTTP Options")]
+    pub http: http::HttpArgs,
+    /// Run the plugin's artifact even if it failed verification or was never verified
+    #[arg(long)]
+    pub no_verify: bool,
     #[command(flatten, next_help_heading = "Compilation Options")]
     pub profile: ProfileArgs,
     #[command(flatten, next_help_heading = "Manifest Options")]
@@ -74,6 +81,7 @@ pub struct InvokeArgs {
 impl InvokeArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
         let options = self.session_options()?;
+        let http = self.http.plan()?;
         let (artifact, call_args) = self.artifact(shell)?;
         let runtime = Runtime::new(&RuntimeOptions {
             fuel: self.fuel.is_some(),
@@ -81,6 +89,19 @@ impl InvokeArgs {
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
         let input = WasmInput::read(&artifact)?;
+        if let Some(plan) = &http {
+            if let Some(call) = call_args.first() {
+                return Err(Diagnostic::error(
+                    codes::USAGE,
+                    format!(
+                        "`--http` sends a request; it takes no WAVE calls, but `{call}` was given"
+                    ),
+                )
+                .with_help("leave out the calls, or `--http`")
+                .into());
+            }
+            return self.http.run(shell, &runtime, &input, &options, plan);
+        }
         let format = match shell.format() {
             MessageFormat::Json => Format::Json,
             MessageFormat::Human => Format::Wave,
@@ -94,6 +115,12 @@ impl InvokeArgs {
         };
         let started = Instant::now();
         let (compiled, cache) = runtime.compile(&input)?;
+        if cache == CacheOutcome::Untrusted {
+            shell.warn(
+                "the compile cache is writable by other users, so it was not used \
+                 (`cargo wasmkit cache` shows where it is)",
+            );
+        }
         let verbose = shell.verbosity() >= Verbosity::Verbose;
         let verbose_line = |line: &str| shell.write_stderr(&format!("{line}\n"));
         let runner = Runner {
@@ -185,7 +212,8 @@ impl InvokeArgs {
 
     /// The artifact to invoke and the calls: a file given first, or the
     /// built artifact of `-p` (or of the current directory's plugin), built
-    /// and verified first when it is missing or older than its sources.
+    /// and verified first when it is missing or older than its sources, and
+    /// verified first when its last verification did not pass.
     fn artifact(&self, shell: &Shell) -> Result<(PathBuf, Vec<String>), Diagnostics> {
         if self.package.is_none()
             && let Some(first) = self.args.first()
@@ -218,26 +246,7 @@ impl InvokeArgs {
                 .into());
             }
         };
-        let location = locate(&project, plugin);
-        if !matches!(location.state(plugin), ArtifactState::Current(_)) {
-            let status = build_and_verify(
-                &project,
-                std::slice::from_ref(plugin),
-                BuildSteps::default(),
-                shell,
-            );
-            if status != ExitStatus::Success {
-                return Err(Diagnostic::error(
-                    codes::BUILD_FAILED,
-                    format!(
-                        "cannot invoke `{}`: its build or verification failed",
-                        plugin.name()
-                    ),
-                )
-                .with_help("see the errors above")
-                .into());
-            }
-        }
-        Ok((location.wasm, self.args.clone()))
+        let wasm = wasmkit_build::plugin_artifact(&project, plugin, self.no_verify, shell)?;
+        Ok((wasm, self.args.clone()))
     }
 }

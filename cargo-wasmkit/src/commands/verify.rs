@@ -2,16 +2,14 @@
 //! way their host will.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 use wasmkit_build::artifact::locate;
-use wasmkit_build::verify::{
-    self, ArtifactReport, ExpectedCall, Verdict, VerifySettings, VerifyTarget,
-};
-use wasmkit_core::{Diagnostic, Diagnostics, ExitStatus, HostKind, MessageFormat, Shell, codes};
+use wasmkit_build::verify::http::ExpectedStatus;
+use wasmkit_build::verify::{self, ExpectedCall, VerifySettings, VerifyTarget};
+use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Shell, codes};
 use wasmkit_invoke::call::CallSource;
-use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
+use wasmkit_invoke::{Runtime, RuntimeOptions};
 
 use super::CommandResult;
 use crate::cli::CargoSelection;
@@ -38,6 +36,9 @@ pub struct VerifyArgs {
     /// Mock an import of the component for the --invoke calls: NAME=VALUE (added to the plugin's VERIFY_MOCKS)
     #[arg(long = "mock", value_name = "NAME=VALUE")]
     pub mock: Vec<String>,
+    /// A request to send to an HTTP component and the status it must get, e.g. 'GET /health -> 200'
+    #[arg(long = "http", value_name = "METHOD PATH -> STATUS")]
+    pub http: Vec<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
@@ -64,20 +65,10 @@ impl From<HostArg> for HostKind {
     }
 }
 
-/// Limits for every guest call verify makes: a callback that does not
-/// return within seconds would stall a real host's worker.
-pub fn verify_limits() -> Limits {
-    Limits {
-        timeout: Some(Duration::from_secs(5)),
-        fuel: None,
-        max_memory: 512 << 20,
-    }
-}
-
 impl VerifyArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
         let settings = VerifySettings {
-            limits: verify_limits(),
+            limits: verify::default_limits(),
             run_commands: self.run,
             deny_warnings: self.deny_warnings,
         };
@@ -88,7 +79,7 @@ impl VerifyArgs {
         };
         let runtime = Runtime::new(&RuntimeOptions::with_default_cache(false))?;
         let reports = verify::verify(&runtime, &targets, &settings);
-        let status = report(shell, &reports, self.deny_warnings);
+        let status = verify::print_reports(shell, &reports, self.deny_warnings);
         shell.diagnostics(&unavailable);
         let unavailable = Diagnostics(unavailable).exit_status();
         Ok(status.worst(unavailable))
@@ -135,8 +126,18 @@ impl VerifyArgs {
             .collect()
     }
 
+    /// `--http`, which replaces a plugin's `VERIFY_HTTP`.
+    fn http_checks(&self) -> Result<Vec<ExpectedStatus>, Diagnostics> {
+        Ok(self
+            .http
+            .iter()
+            .map(|c| ExpectedStatus::argument(c))
+            .collect::<Result<_, _>>()?)
+    }
+
     fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         Ok(self
             .files
             .iter()
@@ -145,6 +146,7 @@ impl VerifyArgs {
                 config: config.clone(),
                 calls: calls.clone(),
                 mocks: self.mocks(),
+                http_checks: http_checks.clone(),
                 ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
             })
             .collect())
@@ -154,6 +156,7 @@ impl VerifyArgs {
     /// is reported, not verified.
     fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         let (project, selected) = self.selection.select(&[])?;
         let mut targets = Vec::new();
         let mut unavailable = selected.warnings;
@@ -173,6 +176,9 @@ impl VerifyArgs {
                         target.calls.clone_from(&calls);
                     }
                     target.mocks.extend(self.mocks());
+                    if !http_checks.is_empty() {
+                        target.http_checks.clone_from(&http_checks);
+                    }
                     targets.push(target);
                 }
                 Err(ds) => unavailable.extend(ds),
@@ -180,25 +186,4 @@ impl VerifyArgs {
         }
         Ok((targets, unavailable))
     }
-}
-
-/// Prints one line per artifact and its diagnostics (or one JSON object per
-/// artifact), and returns the run's exit status.
-pub fn report(shell: &Shell, reports: &[ArtifactReport], deny_warnings: bool) -> ExitStatus {
-    let mut status = ExitStatus::Success;
-    for r in reports {
-        status = status.worst(r.exit_status(deny_warnings));
-        if shell.format() == MessageFormat::Json {
-            shell.json(&r.to_json());
-            continue;
-        }
-        let line = format!("{} in {:.1}ms", r.summary(), r.duration_ms);
-        match r.verdict {
-            Verdict::Pass => shell.status("Verified", line),
-            Verdict::Warn => shell.status_warn("Verified", format!("{line}, with warnings")),
-            Verdict::Fail => shell.status_error("Failed", line),
-        }
-        shell.diagnostics(&r.diagnostics);
-    }
-    status
 }

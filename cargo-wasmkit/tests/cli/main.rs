@@ -9,10 +9,17 @@
 mod support;
 
 mod build;
+mod cache;
 mod catalogue;
 mod config;
+mod http;
+mod http_api;
 mod invoke;
 mod invoke_mocks;
 mod invoke_resources;
+mod locks;
 mod new;
+mod sccache;
+mod verified;
 mod verify;
+mod zero_config;

@@ -1,7 +1,7 @@
 //! Verifying a component: every import checked against the host profile
 //! (what the invoke sandbox's linker provides, and the `VERIFY_MOCKS`),
-//! instantiation in the same sandbox as `invoke`, and the `VERIFY_INVOKE`
-//! calls compared with `VERIFY_EXPECT`.
+//! instantiation in the same sandbox as `invoke`, the `VERIFY_INVOKE`
+//! calls compared with `VERIFY_EXPECT`, and the `VERIFY_HTTP` requests.
 
 use wasmkit_core::{Diagnostic, HostKind, codes};
 use wasmkit_invoke::imports::Provider;
@@ -87,7 +87,7 @@ pub(super) fn verify(
                 codes::UNPROVIDED_IMPORT,
                 format!("the component imports `{name}`, which the wasmtime host profile does not provide"),
             )
-            .with_note("the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets")
+            .with_note("the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)")
             .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it")
             .with_help("to verify calls that do not depend on it, mock its functions with `VERIFY_MOCKS` (`NAME=VALUE`, `;`-separated)"),
         );
@@ -100,8 +100,10 @@ pub(super) fn verify(
         "imports",
         missing.is_empty(),
         match (missing.is_empty(), mocked) {
-            (true, false) => format!("all {count} imports are provided by WASI 0.2"),
-            (true, true) => format!("all {count} imports are provided by WASI 0.2 or mocked"),
+            (true, false) => format!("all {count} imports are provided by the wasmtime profile"),
+            (true, true) => {
+                format!("all {count} imports are provided by the wasmtime profile or mocked")
+            }
             (false, _) => format!(
                 "{} of {count} imports are not provided: {}",
                 missing.len(),
@@ -188,6 +190,7 @@ pub(super) fn verify(
             report.diagnostics.push(d);
         }
     }
+    super::http::verify(runtime, component, target, settings, report, &out);
     attach_output(report, &out);
 }
 

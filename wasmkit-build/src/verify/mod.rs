@@ -6,25 +6,42 @@
 //! non-wasm file is an error that says so), then checked by kind:
 //! components against the host profile's imports and with their
 //! `VERIFY_INVOKE` calls ([`component`]); proxy-wasm modules statically and
-//! in a mock host ([`proxy_wasm`]); WASI command modules against preview1
-//! (run only with `--run`); other core modules by their imports
-//! ([`module`]). Artifacts are verified in parallel.
+//! in `wasmkit_invoke`'s mock host of their host profile (`proxy_wasm`);
+//! WASI command modules against preview1 (run only with `--run`); other
+//! core modules by their imports ([`module`]). Artifacts are verified in
+//! parallel.
 
 pub mod component;
+pub mod http;
 pub mod module;
-pub mod proxy_wasm;
+mod print;
+mod proxy_wasm;
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use wasmkit_core::{Diagnostic, ExitStatus, HostKind, Severity, codes, display_path};
 use wasmkit_invoke::call::CallSource;
+use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{Limits, Runtime, WasmInput, WasmKind};
 
-pub use proxy_wasm::Check;
+pub use print::print_reports;
+pub use wasmkit_invoke::proxy_wasm::Check;
+
+/// Limits for every guest call verify makes: a callback that does not
+/// return within seconds would stall a real host's worker.
+pub fn default_limits() -> Limits {
+    Limits {
+        timeout: Some(Duration::from_secs(5)),
+        fuel: None,
+        max_memory: 512 << 20,
+    }
+}
 
 /// A call verify makes on a component, and the value it must return.
 #[derive(Clone, Debug)]
@@ -52,6 +69,8 @@ pub struct VerifyTarget {
     pub calls: Vec<ExpectedCall>,
     /// `NAME=VALUE` mocks for the component's imports in those calls.
     pub mocks: Vec<CallSource>,
+    /// Requests to send to an HTTP component (`VERIFY_HTTP`).
+    pub http_checks: Vec<http::ExpectedStatus>,
     /// Problems found while preparing the target (an unreadable
     /// configuration file); reported with the artifact.
     pub problems: Vec<Diagnostic>,
@@ -67,6 +86,7 @@ impl VerifyTarget {
             config: None,
             calls: Vec::new(),
             mocks: Vec::new(),
+            http_checks: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -161,8 +181,11 @@ pub struct ArtifactReport {
     pub checks: Vec<Check>,
     /// Calls made on a component.
     pub calls: Vec<CallCheck>,
+    /// `VERIFY_HTTP` requests sent to an HTTP component (the call is the
+    /// request line, the results are statuses).
+    pub http: Vec<CallCheck>,
     /// The proxy-wasm run: outcome, recorded host calls and logs.
-    pub proxy_wasm: Option<proxy_wasm::ProxyWasmReport>,
+    pub proxy_wasm: Option<ProxyWasmReport>,
     /// Guest output captured during the checks (capped).
     pub guest_output: String,
     /// Diagnostics, rendered by the caller.
@@ -184,6 +207,7 @@ impl ArtifactReport {
             duration_ms: 0.0,
             checks: Vec::new(),
             calls: Vec::new(),
+            http: Vec::new(),
             proxy_wasm: None,
             guest_output: String::new(),
             diagnostics: target.problems.clone(),
@@ -214,6 +238,10 @@ impl ArtifactReport {
         if !self.calls.is_empty() {
             let passed = self.calls.iter().filter(|c| c.passed).count();
             parts.push(format!("{passed}/{} calls", self.calls.len()));
+        }
+        if !self.http.is_empty() {
+            let passed = self.http.iter().filter(|c| c.passed).count();
+            parts.push(format!("{passed}/{} requests", self.http.len()));
         }
         format!("{} ({})", self.name, parts.join(", "))
     }
@@ -277,47 +305,60 @@ pub fn verify(
         .map_or(1, std::num::NonZero::get)
         .min(targets.len())
         .max(1);
+    verify_each(targets, workers, |target| {
+        verify_one(runtime, target, settings)
+    })
+}
+
+/// Runs `check` on every target, on `workers` threads, each target in
+/// isolation: a panic (a bug of ours) becomes that target's internal-error
+/// report, and every other report, finished before or after it, stands.
+fn verify_each(
+    targets: &[VerifyTarget],
+    workers: usize,
+    check: impl Fn(&VerifyTarget) -> ArtifactReport + Sync,
+) -> Vec<ArtifactReport> {
     let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<ArtifactReport>> = vec![None; targets.len()];
+    let slots: Mutex<Vec<Option<ArtifactReport>>> = Mutex::new(vec![None; targets.len()]);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(target) = targets.get(i) else { break };
-                        done.push((i, verify_one(runtime, target, settings)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for handle in handles {
-            // A worker that panicked (a bug of ours) loses only its own
-            // artifacts, which are reported below as internal errors.
-            if let Ok(done) = handle.join() {
-                for (i, report) in done {
-                    slots[i] = Some(report);
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(target) = targets.get(i) else { break };
+                    let report = std::panic::catch_unwind(AssertUnwindSafe(|| check(target)))
+                        .unwrap_or_else(|payload| panicked(target, payload.as_ref()));
+                    slots.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(report);
                 }
-            }
+            });
         }
     });
     slots
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
         .into_iter()
         .zip(targets)
-        .map(|(slot, target)| {
-            slot.unwrap_or_else(|| {
-                let mut r = ArtifactReport::new(target);
-                r.diagnostics.push(Diagnostic::error(
-                    codes::TRAP,
-                    "internal error: verifying this artifact panicked (please report it)",
-                ));
-                r.verdict = Verdict::Fail;
-                r
-            })
-        })
+        .map(|(slot, target)| slot.unwrap_or_else(|| panicked(target, &"no report")))
         .collect()
+}
+
+/// The report of a target whose verification panicked.
+fn panicked(target: &VerifyTarget, payload: &(dyn std::any::Any + Send)) -> ArtifactReport {
+    let why = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic");
+    let mut report = ArtifactReport::new(target);
+    report.diagnostics.push(
+        Diagnostic::error(
+            codes::TRAP,
+            "internal error: verifying this artifact panicked (please report it)",
+        )
+        .with_note(format!("the panic: {why}")),
+    );
+    report.verdict = Verdict::Fail;
+    report
 }
 
 /// Verifies one artifact.
@@ -362,21 +403,8 @@ pub fn verify_one(
             report.kind = ArtifactKind::Component;
             component::verify(runtime, &input, c, target, settings, &mut report);
         }
-        Compiled::Module(m) if proxy_wasm::is_proxy_wasm(&input.bytes) => {
-            report.kind = ArtifactKind::ProxyWasm;
-            let host = target.host.unwrap_or(HostKind::Envoy);
-            report.host = Some(host);
-            let options = proxy_wasm::ProxyWasmOptions {
-                host,
-                config: target.config.as_deref(),
-                vm_config: None,
-                limits: settings.limits,
-            };
-            let mut proxy = proxy_wasm::verify_proxy_wasm(runtime, &input.bytes, m, &options);
-            report.abi.clone_from(&proxy.abi);
-            report.checks.append(&mut proxy.checks);
-            report.diagnostics.append(&mut proxy.diagnostics);
-            report.proxy_wasm = Some(proxy);
+        Compiled::Module(m) if is_proxy_wasm(&input.bytes) => {
+            proxy_wasm::verify(runtime, m, target, settings, &mut report);
         }
         Compiled::Module(m) => module::verify(runtime, &input, m, target, settings, &mut report),
     }
@@ -385,7 +413,8 @@ pub fn verify_one(
 }
 
 /// The target for a plugin's built artifact, with its resolved `HOST`,
-/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT` and `VERIFY_MOCKS`. Calls and
+/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT`, `VERIFY_MOCKS` and
+/// `VERIFY_HTTP`. Calls and
 /// expected values are placed at their line of the file that set them, so
 /// diagnostics about them point there.
 pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
@@ -432,5 +461,73 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
         })
         .collect();
     target.mocks = sources(&plugin.verify_mocks);
+    // Resolution checked every `VERIFY_HTTP` check already.
+    target.http_checks = http_check_sources(&plugin.verify_http)
+        .unwrap_or_else(|| sources(&plugin.verify_http))
+        .into_iter()
+        .filter_map(|source| {
+            wasmkit_core::http_check::HttpCheck::parse(source.text())
+                .ok()
+                .map(|check| http::ExpectedStatus { check, source })
+        })
+        .collect();
     target
+}
+
+/// Each `VERIFY_HTTP` check where it stands in the file that set it, so
+/// that a failure points at the check itself; `None` when one of them
+/// cannot be found there.
+fn http_check_sources(
+    setting: &wasmkit_core::config::Resolved<Vec<String>>,
+) -> Option<Vec<CallSource>> {
+    let location = setting.location.as_ref()?;
+    let mut from = location.span.start;
+    setting
+        .value
+        .iter()
+        .map(|check| {
+            let rest = location.file.text.get(from..location.span.end)?;
+            let start = from + rest.find(check.as_str())?;
+            from = start + check.len();
+            Some(CallSource::within(&location.file, start..from))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report of a check that passes, named after its target.
+    fn passed(target: &VerifyTarget) -> ArtifactReport {
+        ArtifactReport::new(target)
+    }
+
+    #[test]
+    fn a_panic_loses_only_its_own_report() {
+        let targets: Vec<VerifyTarget> = ["a", "b", "c", "d"]
+            .into_iter()
+            .map(|n| VerifyTarget::new(n, format!("{n}.wasm")))
+            .collect();
+        for workers in [1, 2, 4] {
+            let reports = verify_each(&targets, workers, |target| {
+                assert!(target.name != "b", "verifying b went wrong");
+                passed(target)
+            });
+            let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+            assert_eq!(names, ["a", "b", "c", "d"]);
+            let verdicts: Vec<Verdict> = reports.iter().map(|r| r.verdict).collect();
+            assert_eq!(
+                verdicts,
+                [Verdict::Pass, Verdict::Fail, Verdict::Pass, Verdict::Pass],
+                "{workers} workers"
+            );
+            let d = &reports[1].diagnostics[0];
+            assert_eq!(
+                d.message,
+                "internal error: verifying this artifact panicked (please report it)"
+            );
+            assert_eq!(d.notes, ["the panic: verifying b went wrong"]);
+        }
+    }
 }

@@ -1,0 +1,113 @@
+//! A callback that failed the VM — a trap, a timeout, memory past the cap,
+//! a host call the host forbids at that point, `proc_exit` — as a
+//! diagnostic with its backtrace, the plugin's log, and what the host does
+//! to the plugin next.
+
+use wasmkit_core::{Diagnostic, codes};
+use wasmtime::WasmBacktrace;
+
+use super::Run;
+use crate::limits::{CallContext, guest_error};
+use crate::proxy_wasm::abi::Host;
+use crate::proxy_wasm::host::{HTTP_ID, RestrictedCall, Restriction};
+
+impl Run<'_> {
+    pub(super) fn fail(&mut self, name: &'static str, error: &wasmtime::Error) {
+        self.failed_at = Some(name);
+        let state = self.store.data();
+        let mut d = match error.downcast_ref::<RestrictedCall>() {
+            Some(restricted) => {
+                let mut d = restricted_diagnostic(name, restricted, self.host);
+                if let Some(bt) = error.downcast_ref::<WasmBacktrace>() {
+                    // Only the frames: its display may start with a heading.
+                    let text = bt.to_string();
+                    let frames: Vec<&str> = text
+                        .lines()
+                        .filter(|l| !l.trim().is_empty() && !l.starts_with("error while executing"))
+                        .collect();
+                    if !frames.is_empty() {
+                        d = d.with_note(format!("wasm backtrace:\n{}", frames.join("\n")));
+                    }
+                }
+                d
+            }
+            None => guest_error(
+                error,
+                CallContext {
+                    name,
+                    limits: &self.limits,
+                },
+                Some(&state.limiter),
+            ),
+        };
+        if error.downcast_ref::<wasmtime_wasi::I32Exit>().is_some() {
+            d = d.with_note(
+                "the plugin called `proc_exit` (a command's `main` returning, or `std::process::exit`); \
+                 the host treats it as an error and the VM is unusable afterwards",
+            );
+        }
+        d = self.with_logs(d);
+        let starting = matches!(
+            name,
+            "_initialize" | "main" | "_start" | "proxy_on_vm_start" | "proxy_on_configure"
+        ) || (name == "proxy_on_context_create" && !state.alive.contains(&HTTP_ID));
+        let after_response = matches!(name, "proxy_on_log" | "proxy_on_done" | "proxy_on_delete");
+        d = d.with_note(if starting {
+            format!(
+                "{} fails the plugin's VM: the filter configuration that loads it is rejected",
+                self.host
+            )
+        } else if after_response {
+            format!(
+                "{} fails the plugin's VM: every later request is answered 503 \
+                 (or passes unfiltered if the filter is set to fail open)",
+                self.host
+            )
+        } else {
+            format!(
+                "{} fails the plugin's VM: this request and every later one are answered 503 \
+                 (or pass unfiltered if the filter is set to fail open)",
+                self.host
+            )
+        });
+        if d.help.is_empty() {
+            d = d.with_help(format!(
+                "fix what fails in `{name}`: the backtrace shows where; a Rust panic's message is in the plugin's log"
+            ));
+        }
+        self.report.diagnostics.push(d);
+    }
+}
+
+/// A host call the host forbids while it starts the module or runs its
+/// allocator.
+fn restricted_diagnostic(name: &str, call: &RestrictedCall, host: Host) -> Diagnostic {
+    let function = &call.function;
+    match call.during {
+        Restriction::Allocating => Diagnostic::error(
+            codes::HOST_CALL,
+            format!(
+                "the module's allocator called `{function}` while the host was allocating memory for `{name}`"
+            ),
+        )
+        .with_note(format!(
+            "while its allocator runs, {host} allows only `proxy_log`, `fd_write` and `clock_time_get`; anything else traps with `restricted_callback`"
+        ))
+        .with_help("keep the allocator to allocating: `proxy_on_memory_allocate` must not call the host"),
+        _ => {
+            let help = if function.ends_with("proc_exit") {
+                "build the plugin as a reactor (`crate-type = [\"cdylib\"]`, or `-buildmode=c-shared` for Go): a command's `_start` ends by exiting"
+            } else {
+                "move the call into `proxy_on_vm_start` or `proxy_on_configure`, where the host allows it"
+            };
+            Diagnostic::error(
+                codes::HOST_CALL,
+                format!("`{name}` called `{function}` during start-up, which {host} forbids"),
+            )
+            .with_note(format!(
+                "while it runs `_initialize`, `main` or `_start`, the host allows only `proxy_log` and the WASI calls for output, arguments, environment, preopens, clocks and randomness; anything else traps with `restricted_callback` (the host logs \"Function: {name} failed: Uncaught Error: restricted_callback\")"
+            ))
+            .with_help(help)
+        }
+    }
+}

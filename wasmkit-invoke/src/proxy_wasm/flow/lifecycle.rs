@@ -1,0 +1,250 @@
+//! The VM's lifecycle around the one stream: start-up (`WasmBase::startVm`),
+//! the root context's creation, VM start and configuration
+//! (`ContextBase::onStart`, `onConfigure`) with its first callouts and one
+//! tick, then the stream, then the root context's shutdown
+//! (`ContextBase::onDone`, `onDelete`).
+
+use wasmkit_core::{Diagnostic, codes};
+
+use super::{Failed, Run};
+use crate::proxy_wasm::checks::StartModel;
+use crate::proxy_wasm::host::{ROOT_ID, Restriction};
+use crate::proxy_wasm::report::{Check, RequestOutcome};
+
+impl Run<'_> {
+    /// The whole run: start-up, the root context, the stream with its
+    /// check and outcome, and shutdown.
+    pub(super) fn lifecycle(&mut self, start: StartModel, config_len: usize, vm_config_len: usize) {
+        if !self.start(start) || !self.start_root(config_len, vm_config_len) {
+            return;
+        }
+        let outcome = self.request();
+        self.finish_stream(&outcome);
+        let (passed, detail) = match &outcome {
+            RequestOutcome::Completed => (
+                true,
+                "completed: the upstream's response reached the client".to_string(),
+            ),
+            RequestOutcome::LocalResponse { status, at, .. } => {
+                (true, format!("answered locally with {status} by `{at}`"))
+            }
+            RequestOutcome::Stalled { at, .. } => (false, format!("stalled in `{at}`")),
+            RequestOutcome::Reset { at } => (true, format!("reset by the plugin in `{at}`")),
+            RequestOutcome::Failed { at } => (false, format!("the plugin failed in `{at}`")),
+        };
+        self.report
+            .checks
+            .push(Check::new("request", passed, detail));
+        self.report.outcome = Some(outcome);
+        self.shutdown_root();
+    }
+
+    /// `WasmBase::startVm`: `_initialize` then `main`, or `_start`, with
+    /// host calls restricted.
+    fn start(&mut self, model: StartModel) -> bool {
+        let (outcome, detail) = match model {
+            StartModel::Reactor { main } => {
+                let outcome = self
+                    .call("_initialize", 0, &[], Restriction::StartUp)
+                    .and_then(|_| {
+                        if main {
+                            self.call("main", 0, &[0, 0], Restriction::StartUp)
+                                .map(|_| ())
+                        } else {
+                            Ok(())
+                        }
+                    });
+                (
+                    outcome,
+                    if main {
+                        "`_initialize` and `main` ran"
+                    } else {
+                        "`_initialize` ran"
+                    },
+                )
+            }
+            StartModel::Command => (
+                self.call("_start", 0, &[], Restriction::StartUp)
+                    .map(|_| ()),
+                "`_start` ran to its end",
+            ),
+            StartModel::Nothing => (Ok(()), "nothing to run"),
+        };
+        match outcome {
+            Ok(()) => {
+                self.report.checks.push(Check::new("start", true, detail));
+                true
+            }
+            Err(Failed) => {
+                let at = self.failed_at.unwrap_or("start-up");
+                self.report
+                    .checks
+                    .push(Check::new("start", false, format!("`{at}` failed")));
+                false
+            }
+        }
+    }
+
+    /// `ContextBase::onStart` and `onConfigure` for the root context, then
+    /// the answers to its callouts and one tick.
+    fn start_root(&mut self, config_len: usize, vm_config_len: usize) -> bool {
+        self.state().alive.insert(ROOT_ID);
+        // The host lends the plugin its configuration while it creates the
+        // root context too (`temp_plugin_` in `onStart`).
+        self.state().configuring = true;
+        let created = self.call(
+            "proxy_on_context_create",
+            ROOT_ID,
+            &[ROOT_ID, 0],
+            Restriction::None,
+        );
+        self.state().configuring = false;
+        let vm_start = created.and_then(|_| {
+            self.call(
+                "proxy_on_vm_start",
+                ROOT_ID,
+                &[ROOT_ID, vm_config_len as u32],
+                Restriction::None,
+            )
+        });
+        let refused = Diagnostic::error(
+            codes::VM_START_REJECTED,
+            "the plugin refused to start: `proxy_on_vm_start` returned false",
+        )
+        .with_note(format!(
+            "the VM configuration was {vm_config_len} byte(s); {} does not load a plugin whose VM refuses to start",
+            self.host
+        ))
+        .with_help(
+            "give the plugin the VM configuration it expects (`vm_config`); its log says what it wanted",
+        );
+        let verdict = RootVerdict {
+            check: "vm-start",
+            callback: "proxy_on_vm_start",
+            failed: "the plugin failed while the VM started",
+            refused,
+            accepted: "`proxy_on_vm_start` returned true".to_string(),
+        };
+        if !self.root_verdict(vm_start, verdict) {
+            return false;
+        }
+        self.state().configuring = true;
+        let configured = self.call(
+            "proxy_on_configure",
+            ROOT_ID,
+            &[ROOT_ID, config_len as u32],
+            Restriction::None,
+        );
+        self.state().configuring = false;
+        let refused = Diagnostic::error(
+            codes::CONFIGURE_REJECTED,
+            "the plugin rejected its configuration: `proxy_on_configure` returned false",
+        )
+        .with_note(if config_len == 0 {
+            "it was given no configuration (0 bytes)".to_string()
+        } else {
+            format!("it was given {config_len} byte(s) of configuration")
+        })
+        .with_note(format!(
+            "{} does not load a filter whose plugin rejects its configuration",
+            self.host
+        ))
+        .with_help(
+            "give the plugin the configuration it expects (`VERIFY_CONFIG` or `--config FILE`); its log says what it wanted",
+        );
+        let verdict = RootVerdict {
+            check: "configure",
+            callback: "proxy_on_configure",
+            failed: "the plugin failed while reading its configuration",
+            refused,
+            accepted: format!(
+                "`proxy_on_configure` accepted {config_len} byte(s) of configuration"
+            ),
+        };
+        if !self.root_verdict(configured, verdict) {
+            return false;
+        }
+        if self.pump().is_err() {
+            return false;
+        }
+        // A plugin that set a tick period is ticked soon after start; one
+        // tick shows what its timer does.
+        if self.store.data().tick_period_ms > 0
+            && (self
+                .call("proxy_on_tick", ROOT_ID, &[ROOT_ID], Restriction::None)
+                .is_err()
+                || self.pump().is_err())
+        {
+            return false;
+        }
+        true
+    }
+
+    /// Files the check (and, when the plugin said no, the diagnostic) for a
+    /// root-context callback whose `false` makes the host refuse the plugin.
+    /// Whether the host goes on.
+    fn root_verdict(&mut self, outcome: Result<Option<u32>, Failed>, verdict: RootVerdict) -> bool {
+        let RootVerdict {
+            check,
+            callback,
+            failed,
+            refused,
+            accepted,
+        } = verdict;
+        match outcome {
+            Err(Failed) => {
+                self.report.checks.push(Check::new(check, false, failed));
+                false
+            }
+            Ok(Some(0)) => {
+                let d = self.with_logs(refused);
+                self.report.diagnostics.push(d);
+                self.report.checks.push(Check::new(
+                    check,
+                    false,
+                    format!("`{callback}` returned false"),
+                ));
+                false
+            }
+            Ok(returned) => {
+                let detail = match returned {
+                    Some(_) => accepted,
+                    None => format!("no `{callback}`"),
+                };
+                self.report.checks.push(Check::new(check, true, detail));
+                true
+            }
+        }
+    }
+
+    /// Shutting the VM down: `proxy_on_done` on the root context, then
+    /// `proxy_on_delete` now or once the plugin calls `proxy_done`.
+    fn shutdown_root(&mut self) {
+        match self.call("proxy_on_done", ROOT_ID, &[ROOT_ID], Restriction::None) {
+            Err(Failed) => {}
+            Ok(Some(0)) => {
+                self.state().signals.root_pending_done = true;
+                if self.pump().is_ok() && self.store.data().signals.done_called {
+                    let _ = self.call("proxy_on_delete", ROOT_ID, &[ROOT_ID], Restriction::None);
+                }
+            }
+            Ok(_) => {
+                let _ = self.call("proxy_on_delete", ROOT_ID, &[ROOT_ID], Restriction::None);
+            }
+        }
+    }
+}
+
+/// What a root-context callback that may refuse the plugin decides, in the
+/// report's words.
+struct RootVerdict {
+    /// The check's name.
+    check: &'static str,
+    callback: &'static str,
+    /// The check's detail when the callback failed the VM.
+    failed: &'static str,
+    /// The diagnostic when it returned false.
+    refused: Diagnostic,
+    /// The check's detail when it returned true.
+    accepted: String,
+}
