@@ -24,7 +24,7 @@ pub(super) fn verify(
 ) {
     report.exports = component
         .component_type()
-        .exports(runtime.engine())
+        .exports(component.engine())
         .map(|(name, _)| name.to_string())
         .collect();
     let host = target.host.unwrap_or(HostKind::Wasmtime);
@@ -64,7 +64,7 @@ pub(super) fn verify(
         mocks,
     };
     let compiled = Compiled::Component(component.clone());
-    let catalog = match Session::catalog(runtime, &compiled, input, &options) {
+    let catalog = match Session::catalog(&compiled, input, &options) {
         Ok(catalog) => catalog,
         Err(d) => {
             report
@@ -74,7 +74,10 @@ pub(super) fn verify(
             return;
         }
     };
-    let count = component.component_type().imports(runtime.engine()).count();
+    let count = component
+        .component_type()
+        .imports(component.engine())
+        .count();
     let mut missing: Vec<&str> = Vec::new();
     for import in &catalog.imports {
         if import.provider == Provider::Unprovided && !missing.contains(&import.import.as_str()) {

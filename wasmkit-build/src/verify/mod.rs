@@ -27,11 +27,23 @@ use serde::Serialize;
 use wasmkit_core::{Diagnostic, ExitStatus, HostKind, Severity, codes, display_path};
 use wasmkit_invoke::call::CallSource;
 use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
-use wasmkit_invoke::runtime::Compiled;
-use wasmkit_invoke::{Limits, Runtime, WasmInput, WasmKind};
+use wasmkit_invoke::runtime::{Compiled, OptLevel};
+use wasmkit_invoke::{Limits, Runtime, RuntimeOptions, WasmInput, WasmKind};
 
 pub use print::print_reports;
 pub use wasmkit_invoke::proxy_wasm::Check;
+
+/// The runtime verify (and so `build` and `test`) compiles with: the
+/// default cache, time limits on, and the baseline compiler unless
+/// `opt_level` says otherwise. Each artifact is verified once, so the
+/// time it takes to compile is most of what a verify costs (issue 16):
+/// Winch compiles a module about twice as fast as optimising Cranelift.
+pub fn runtime(opt_level: Option<OptLevel>) -> Result<Runtime, Diagnostic> {
+    Runtime::new(&RuntimeOptions {
+        opt_level: opt_level.unwrap_or(OptLevel::Baseline),
+        ..RuntimeOptions::with_default_cache(false)
+    })
+}
 
 /// Limits for every guest call verify makes: a callback that does not
 /// return within seconds would stall a real host's worker.
