@@ -683,7 +683,7 @@ fn second_invoke_compiles_nothing_and_corrupt_entries_are_replaced() {
     std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
     let third = run();
     assert!(
-        String::from_utf8_lossy(&third.stderr).contains("(ReplacedCorrupt)"),
+        String::from_utf8_lossy(&third.stderr).contains("(ReplacedCorrupt, winch: "),
         "{third:?}"
     );
     assert_eq!(third.stdout, b"12.566370614359172\n");
