@@ -222,7 +222,10 @@ impl Runtime {
                 Tier::CraneliftSpeed,
                 "optimised (--opt-level speed)".into(),
             ),
-            OptLevel::Baseline => self.compile_baseline(input, "baseline (--opt-level baseline)"),
+            OptLevel::Baseline => self.compile_baseline(
+                input,
+                "baseline (--opt-level baseline, the default of verify, build and test)",
+            ),
             OptLevel::Auto => {
                 let speed = self.engine_for(Tier::CraneliftSpeed)?;
                 if self.cached(input, speed, Tier::CraneliftSpeed) {
@@ -513,7 +516,7 @@ mod tests {
         assert_eq!(c.tier, Tier::CraneliftNone);
         assert!(
             c.why.starts_with(
-                "baseline (--opt-level baseline); Cranelift without optimisation, as Winch cannot compile it ("
+                "baseline (--opt-level baseline, the default of verify, build and test); Cranelift without optimisation, as Winch cannot compile it ("
             ),
             "{}",
             c.why

@@ -888,7 +888,7 @@ fn auto_optimises_an_unchanged_artifact_on_its_second_run() {
     );
     assert_eq!(
         run("baseline"),
-        "Hit, winch: baseline (--opt-level baseline)"
+        "Hit, winch: baseline (--opt-level baseline, the default of verify, build and test)"
     );
     assert_eq!(
         run("speed"),

@@ -189,6 +189,10 @@ pub struct ArtifactReport {
     pub verdict: Verdict,
     /// Wall time, in milliseconds.
     pub duration_ms: f64,
+    /// The compiler of the code that ran (`winch`, `cranelift-o0`,
+    /// `cranelift`), why it, and where the code came from (`Hit`,
+    /// `Stored`, ...): `-v` prints it.
+    pub compiled_by: Option<String>,
     /// Every check, passed or not.
     pub checks: Vec<Check>,
     /// Calls made on a component.
@@ -217,6 +221,7 @@ impl ArtifactReport {
             size: 0,
             verdict: Verdict::Pass,
             duration_ms: 0.0,
+            compiled_by: None,
             checks: Vec::new(),
             calls: Vec::new(),
             http: Vec::new(),
@@ -390,8 +395,11 @@ pub fn verify_one(
         }
     };
     report.size = input.bytes.len() as u64;
-    let compiled = match runtime.compile(&input) {
-        Ok((compiled, _)) => compiled,
+    let compiled = match runtime.compile_with_info(&input) {
+        Ok(c) => {
+            report.compiled_by = Some(format!("{} ({}; {:?})", c.tier.name(), c.why, c.cache));
+            c.compiled
+        }
         Err(d) => {
             report.kind = match input.kind {
                 WasmKind::Component => ArtifactKind::Component,
