@@ -217,11 +217,9 @@ impl Runtime {
     /// cache when it is on, and says which compiler and why.
     pub fn compile_with_info(&self, input: &WasmInput) -> Result<Compilation, Diagnostic> {
         match self.engines.config.opt_level {
-            OptLevel::Speed => self.compile_tier(
-                input,
-                Tier::CraneliftSpeed,
-                "optimised (--opt-level speed)".into(),
-            ),
+            OptLevel::Speed => {
+                self.compile_tier(input, Tier::CraneliftSpeed, "optimised (--opt-level speed)")
+            }
             OptLevel::Baseline => self.compile_baseline(
                 input,
                 "baseline (--opt-level baseline, the default of verify, build and test)",
@@ -232,7 +230,7 @@ impl Runtime {
                     return self.compile_tier(
                         input,
                         Tier::CraneliftSpeed,
-                        "optimised code of an artifact run before".into(),
+                        "optimised code of an artifact run before",
                     );
                 }
                 let winch = self.engine_for(Tier::Winch)?;
@@ -242,7 +240,7 @@ impl Runtime {
                     return self.compile_tier(
                         input,
                         Tier::CraneliftSpeed,
-                        "optimised: the second run of an unchanged artifact".into(),
+                        "optimised: the second run of an unchanged artifact",
                     );
                 }
                 self.compile_baseline(input, "baseline: the first run of this artifact")
@@ -252,14 +250,14 @@ impl Runtime {
 
     /// Winch, or Cranelift without optimisation where Winch cannot.
     fn compile_baseline(&self, input: &WasmInput, why: &str) -> Result<Compilation, Diagnostic> {
-        match self.compile_tier(input, Tier::Winch, why.to_string()) {
+        match self.compile_tier(input, Tier::Winch, why) {
             Ok(c) => Ok(c),
             Err(winch) => {
                 let note = winch.notes.last().cloned().unwrap_or(winch.message);
                 self.compile_tier(
                     input,
                     Tier::CraneliftNone,
-                    format!(
+                    &format!(
                         "{why}; Cranelift without optimisation, as Winch cannot compile it ({note})"
                     ),
                 )
@@ -286,14 +284,14 @@ impl Runtime {
         &self,
         input: &WasmInput,
         tier: Tier,
-        why: String,
+        why: &str,
     ) -> Result<Compilation, Diagnostic> {
         let engine = self.engine_for(tier)?;
         let done = |compiled, cache| Compilation {
             compiled,
             cache,
             tier,
-            why: why.clone(),
+            why: why.to_string(),
         };
         let Some(cache) = self.cache(engine, tier) else {
             return Ok(done(compile_fresh(engine, input)?, CacheOutcome::Disabled));
