@@ -6,6 +6,7 @@ pub mod build;
 pub mod config;
 pub mod invoke;
 pub mod new;
+pub mod test;
 pub mod verify;
 
 use wasmkit_core::{Diagnostics, ExitStatus, Shell};
@@ -28,6 +29,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Invoke(args) => args.run(&shell),
         Command::Config(args) => args.run(&shell),
         Command::New(args) => args.run(&shell),
+        Command::Test(args) => args.run(&shell),
     };
     match result {
         Ok(status) => status,

@@ -308,6 +308,7 @@ fn proxy_wasm_joins_an_inline_members_array_then_builds_and_verifies() {
 
 Next:
     cargo wasmkit build -p nt-filter  # build and verify it
+    cargo wasmkit test -p nt-filter   # run its scenarios
 
 "#]]
     );
@@ -321,12 +322,19 @@ Next:
     let dir = ws.join("plugins/nt-filter");
     assert_eq!(
         files_below(&dir),
-        [".buildrc", "Cargo.toml", "config.json", "src/lib.rs"]
+        [
+            ".buildrc",
+            "Cargo.toml",
+            "config.json",
+            "scenarios/hello.toml",
+            "src/lib.rs"
+        ]
     );
     let buildrc = read(dir.join(".buildrc"));
     for line in [
         "HOST=higress\n",
         "EXTRA_TAGS=nt_fast\n",
+        "PROXY_KIND=http\n",
         "VERIFY_CONFIG=config.json\n",
     ] {
         assert!(buildrc.contains(line), "{line:?} in\n{buildrc}");

@@ -169,6 +169,12 @@ impl CreatedPlugin {
                 ),
             });
         }
+        if self.kind == PluginKind::ProxyWasm {
+            steps.push(NextStep {
+                purpose: "run its scenarios",
+                command: format!("cargo wasmkit test -p {}", self.name),
+            });
+        }
         steps
     }
 
@@ -614,7 +620,11 @@ mod tests {
             .collect();
         assert_eq!(
             commands,
-            ["cd plugins/hello", "cargo wasmkit build -p hello"]
+            [
+                "cd plugins/hello",
+                "cargo wasmkit build -p hello",
+                "cargo wasmkit test -p hello"
+            ]
         );
     }
 
