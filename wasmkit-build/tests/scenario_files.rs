@@ -22,14 +22,21 @@ fn every_bad_scenario_is_refused_with_located_diagnostics() {
     let files = bad_files();
     assert!(files.len() >= 6, "fixtures found: {files:?}");
     for path in files {
-        let name = path.file_name().expect("name").to_string_lossy().into_owned();
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let display = format!("bad/{name}");
         let diagnostics = match scenario::load(&path, &display) {
             Ok(s) => panic!("{display} parsed: {s:?}"),
             Err(ds) => ds,
         };
         assert!(
-            diagnostics.0.iter().all(|d| d.exit_status() == wasmkit_core::ExitStatus::BadInput),
+            diagnostics
+                .0
+                .iter()
+                .all(|d| d.exit_status() == wasmkit_core::ExitStatus::BadInput),
             "{display}: every problem of a scenario file is bad input"
         );
         let rendered: String = diagnostics

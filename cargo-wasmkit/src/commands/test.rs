@@ -102,9 +102,16 @@ impl TestArgs {
                 let (project, selected) = self.selection.select(&self.tags)?;
                 shell.diagnostics(&selected.warnings);
                 let explicit = !self.selection.workspace.package.is_empty();
-                test::test_plugins(&project, &selected.plugins, explicit, &options, shell, |e| {
-                    printer.event(&e);
-                })
+                test::test_plugins(
+                    &project,
+                    &selected.plugins,
+                    explicit,
+                    &options,
+                    shell,
+                    |e| {
+                        printer.event(&e);
+                    },
+                )
             }
         };
         printer.finish(&outcome);
@@ -165,11 +172,8 @@ mod tests {
     #[test]
     fn toml_names_and_existing_paths_are_files_other_words_filter() {
         let here = env!("CARGO_MANIFEST_DIR").to_string();
-        let (files, filters) = split_files_and_filters(&[
-            "missing.toml".into(),
-            here.clone(),
-            "blocks".into(),
-        ]);
+        let (files, filters) =
+            split_files_and_filters(&["missing.toml".into(), here.clone(), "blocks".into()]);
         assert_eq!(files, [PathBuf::from("missing.toml"), PathBuf::from(here)]);
         assert_eq!(filters, ["blocks"]);
     }

@@ -35,7 +35,8 @@ pub(crate) fn owner(file: &Path, dirs: &[&Path]) -> Option<usize> {
         .enumerate()
         .filter_map(|(i, dir)| {
             let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-            file.starts_with(&dir).then(|| (i, dir.components().count()))
+            file.starts_with(&dir)
+                .then(|| (i, dir.components().count()))
         })
         .max_by_key(|&(_, depth)| depth)
         .map(|(i, _)| i)
@@ -70,16 +71,27 @@ mod tests {
     fn filters_match_name_or_path_by_substring() {
         assert!(matches(&[], "x", "a/scenarios/x.toml"));
         let f = |s: &str| vec![s.to_string()];
-        assert!(matches(&f("block"), "blocks-bad-json", "g/scenarios/b.toml"));
+        assert!(matches(
+            &f("block"),
+            "blocks-bad-json",
+            "g/scenarios/b.toml"
+        ));
         assert!(matches(&f("g/scen"), "x", "g/scenarios/b.toml"));
         assert!(!matches(&f("pass"), "blocks", "g/scenarios/b.toml"));
-        assert!(matches(&[f("zz")[0].clone(), "b.toml".into()], "x", "g/scenarios/b.toml"));
+        assert!(matches(
+            &[f("zz")[0].clone(), "b.toml".into()],
+            "x",
+            "g/scenarios/b.toml"
+        ));
     }
 
     #[test]
     fn the_deepest_directory_owns_a_file() {
         let dirs = [Path::new("/w"), Path::new("/w/inner"), Path::new("/other")];
-        assert_eq!(owner(Path::new("/w/inner/scenarios/a.toml"), &dirs), Some(1));
+        assert_eq!(
+            owner(Path::new("/w/inner/scenarios/a.toml"), &dirs),
+            Some(1)
+        );
         assert_eq!(owner(Path::new("/w/scenarios/a.toml"), &dirs), Some(0));
         assert_eq!(owner(Path::new("/elsewhere/a.toml"), &dirs), None);
     }

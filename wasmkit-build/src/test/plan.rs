@@ -36,27 +36,32 @@ pub(crate) struct Settled {
 /// Settles the kind and hosts of `scenario`, and checks that its parts fit
 /// the kind: a `[request]` in a scenario that runs a service is an error
 /// at the request, not a silent no-op.
-pub(crate) fn settle(scenario: &Scenario, defaults: &PluginDefaults) -> Result<Settled, Diagnostics> {
+pub(crate) fn settle(
+    scenario: &Scenario,
+    defaults: &PluginDefaults,
+) -> Result<Settled, Diagnostics> {
     let mut errors = Vec::new();
     let (kind, kind_origin) = match &scenario.kind {
         Some(k) => (k.value, format!("`kind = \"{}\"`", k.value)),
-        None => (defaults.kind, format!("the plugin's `PROXY_KIND` ({})", defaults.kind)),
+        None => (
+            defaults.kind,
+            format!("the plugin's `PROXY_KIND` ({})", defaults.kind),
+        ),
     };
     for part in &scenario.kind_parts {
         if !part.fits.contains(&kind) {
             let fits: Vec<String> = part.fits.iter().map(|k| format!("`{k}`")).collect();
             let mut d = Diagnostic::error(
                 codes::SCENARIO_CONFLICT,
-                format!(
-                    "`{}` does not fit a {kind} plugin",
-                    part.key
-                ),
+                format!("`{}` does not fit a {kind} plugin", part.key),
             )
             .with_label(scenario.label(
                 part.span.clone(),
                 format!("only for kind {}", fits.join(" or ")),
             ))
-            .with_note(format!("the scenario runs the plugin as kind `{kind}`, from {kind_origin}"));
+            .with_note(format!(
+                "the scenario runs the plugin as kind `{kind}`, from {kind_origin}"
+            ));
             d = d.with_help(match &scenario.kind {
                 Some(_) => format!("remove `{}`, or change `kind`", part.key),
                 None => format!(
@@ -115,7 +120,10 @@ pub(crate) fn run_plan(
             .root_id
             .clone()
             .unwrap_or_else(|| defaults.root_id.clone()),
-        vm_id: scenario.vm_id.clone().unwrap_or_else(|| defaults.vm_id.clone()),
+        vm_id: scenario
+            .vm_id
+            .clone()
+            .unwrap_or_else(|| defaults.vm_id.clone()),
         plugin_name: defaults.name.clone(),
         properties: scenario.properties.clone(),
         ticks: scenario.ticks,

@@ -138,7 +138,11 @@ impl ScenarioRun {
             }
             map.insert(
                 "diagnostics".into(),
-                self.report.diagnostics.iter().map(Diagnostic::to_json).collect(),
+                self.report
+                    .diagnostics
+                    .iter()
+                    .map(Diagnostic::to_json)
+                    .collect(),
             );
         }
         object

@@ -110,7 +110,11 @@ pub(crate) fn prepare<'t>(runtime: &Runtime, targets: &'t [TestTarget]) -> Prepa
 
 /// The artifact compiled, if it is a proxy-wasm module; else why its
 /// scenarios cannot run.
-fn compile(runtime: &Runtime, target: &TestTarget, artifact: &str) -> Result<wasmtime::Module, Diagnostic> {
+fn compile(
+    runtime: &Runtime,
+    target: &TestTarget,
+    artifact: &str,
+) -> Result<wasmtime::Module, Diagnostic> {
     let input = WasmInput::read(&target.artifact)?;
     let (compiled, _) = runtime.compile(&input)?;
     let files = target.scenarios.len();
@@ -159,8 +163,13 @@ pub(crate) fn run(
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = prepared.jobs.get(i) else { break };
-                    if send.send((i, run_one(runtime, prepared, *job, limits))).is_err() {
+                    let Some(job) = prepared.jobs.get(i) else {
+                        break;
+                    };
+                    if send
+                        .send((i, run_one(runtime, prepared, *job, limits)))
+                        .is_err()
+                    {
                         break;
                     }
                 }

@@ -137,7 +137,12 @@ pub struct Loaded {
 pub fn load(_module: &wasmtime::Module, host: HostKind) -> Loaded {
     Loaded { host }
 }
-pub fn run(runtime: &Runtime, module: &wasmtime::Module, loaded: &Loaded, plan: &RunPlan) -> ProxyWasmReport {
+pub fn run(
+    runtime: &Runtime,
+    module: &wasmtime::Module,
+    loaded: &Loaded,
+    plan: &RunPlan,
+) -> ProxyWasmReport {
     let options = ProxyWasmOptions {
         host: loaded.host,
         config: Some(&plan.plugin_config),

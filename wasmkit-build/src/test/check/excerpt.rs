@@ -45,9 +45,12 @@ pub(crate) fn lines(report: &ProxyWasmReport, focus: Focus<'_>) -> Vec<String> {
     }
     if matches!(focus, Focus::Callouts) && !report.callouts.is_empty() {
         out.push("callouts:".to_string());
-        out.extend(capped(report.callouts.iter().map(|c| {
-            format!("  to `{}`: {}", c.cluster, c.answer)
-        })));
+        out.extend(capped(
+            report
+                .callouts
+                .iter()
+                .map(|c| format!("  to `{}`: {}", c.cluster, c.answer)),
+        ));
     }
     if matches!(focus, Focus::Outcome | Focus::Status | Focus::Log) && !report.logs.is_empty() {
         out.push("the plugin's log:".to_string());
@@ -127,7 +130,12 @@ pub(crate) fn call_line(call: &HostCall) -> String {
 }
 
 fn log_line(line: &LogLine) -> String {
-    format!("  [{}] {}: {}", line.level.as_str(), line.callback, line.message)
+    format!(
+        "  [{}] {}: {}",
+        line.level.as_str(),
+        line.callback,
+        line.message
+    )
 }
 
 /// JSON, compact, cut to a readable length.

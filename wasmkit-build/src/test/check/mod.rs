@@ -96,7 +96,12 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
                 Some(s) => s.to_string(),
                 None => format!("no response ({})", outcome(report).1),
             };
-            (want.to_string(), actual, got == Some(u32::from(*want)), Focus::Status)
+            (
+                want.to_string(),
+                actual,
+                got == Some(u32::from(*want)),
+                Focus::Status,
+            )
         }
         Expected::Header { side, name, value } => {
             let focus = Focus::Header(*side, name);
@@ -107,7 +112,11 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
                     let actual = if values.is_empty() {
                         format!("no `{name}` header")
                     } else {
-                        values.iter().map(|v| format!("{name}: {v}")).collect::<Vec<_>>().join(", ")
+                        values
+                            .iter()
+                            .map(|v| format!("{name}: {v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     };
                     let passed = values.iter().any(|v| v == value);
                     (format!("{name}: {value}"), actual, passed, focus)
@@ -123,9 +132,18 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
                     let actual = if values.is_empty() {
                         format!("no `{name}` header")
                     } else {
-                        values.iter().map(|v| format!("{name}: {v}")).collect::<Vec<_>>().join(", ")
+                        values
+                            .iter()
+                            .map(|v| format!("{name}: {v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     };
-                    (format!("no `{name}` header"), actual, values.is_empty(), focus)
+                    (
+                        format!("no `{name}` header"),
+                        actual,
+                        values.is_empty(),
+                        focus,
+                    )
                 }
             }
         }
@@ -152,21 +170,42 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
             }
         }
         Expected::LogContains(text) => {
-            let found = report.logs.iter().any(|l| l.message.contains(text.as_str()));
+            let found = report
+                .logs
+                .iter()
+                .any(|l| l.message.contains(text.as_str()));
             let actual = if found {
                 format!("a line contains {text:?}")
             } else {
                 format!("no line of {} contains it", report.logs.len())
             };
-            (format!("a line containing {text:?}"), actual, found, Focus::Log)
+            (
+                format!("a line containing {text:?}"),
+                actual,
+                found,
+                Focus::Log,
+            )
         }
         Expected::LogAbsent(text) => {
-            let found = report.logs.iter().find(|l| l.message.contains(text.as_str()));
+            let found = report
+                .logs
+                .iter()
+                .find(|l| l.message.contains(text.as_str()));
             let actual = match found {
-                Some(line) => format!("[{}] {}: {}", line.level.as_str(), line.callback, line.message),
+                Some(line) => format!(
+                    "[{}] {}: {}",
+                    line.level.as_str(),
+                    line.callback,
+                    line.message
+                ),
                 None => format!("no line contains {text:?}"),
             };
-            (format!("no line containing {text:?}"), actual, found.is_none(), Focus::Log)
+            (
+                format!("no line containing {text:?}"),
+                actual,
+                found.is_none(),
+                Focus::Log,
+            )
         }
         Expected::Callouts(want) => {
             let got: Vec<&str> = report.callouts.iter().map(|c| c.cluster.as_str()).collect();
@@ -174,11 +213,19 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
                 if list.is_empty() {
                     "none".to_string()
                 } else {
-                    list.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                    list.iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 }
             };
             let want_refs: Vec<&str> = want.iter().map(String::as_str).collect();
-            (show(&want_refs), show(&got), got == want_refs, Focus::Callouts)
+            (
+                show(&want_refs),
+                show(&got),
+                got == want_refs,
+                Focus::Callouts,
+            )
         }
     };
     CheckResult {
@@ -203,9 +250,10 @@ pub(crate) fn outcome(report: &ProxyWasmReport) -> (Option<Outcome>, String) {
             Some(Outcome::LocalReply),
             format!("local-reply (status {status}, sent in {at})"),
         ),
-        Some(RequestOutcome::Stalled { at, reason }) => {
-            (Some(Outcome::Stalled), format!("stalled after {at}: {reason}"))
-        }
+        Some(RequestOutcome::Stalled { at, reason }) => (
+            Some(Outcome::Stalled),
+            format!("stalled after {at}: {reason}"),
+        ),
         Some(RequestOutcome::Reset { at }) => (Some(Outcome::Reset), format!("reset in {at}")),
         Some(RequestOutcome::Failed { at }) => (Some(Outcome::Failed), format!("failed in {at}")),
         // The plugin never got to the traffic: it failed to start or
@@ -246,10 +294,9 @@ fn headers(report: &ProxyWasmReport, side: Side) -> Result<&[(String, String)], 
             )),
         },
         Side::Client => match (exchange, &report.outcome) {
-            (
-                Some(x),
-                Some(RequestOutcome::Completed | RequestOutcome::LocalResponse { .. }),
-            ) => Ok(&x.response_headers),
+            (Some(x), Some(RequestOutcome::Completed | RequestOutcome::LocalResponse { .. })) => {
+                Ok(&x.response_headers)
+            }
             _ => Err(format!(
                 "the client got no response ({})",
                 outcome(report).1
@@ -269,7 +316,9 @@ fn body_of(report: &ProxyWasmReport, side: Side) -> Result<String, String> {
             .map(|x| x.response_body.clone())
             .filter(|b| !b.is_empty())
             .unwrap_or_else(|| body.clone()),
-        (Side::Client, _) => exchange.map(|x| x.response_body.clone()).unwrap_or_default(),
+        (Side::Client, _) => exchange
+            .map(|x| x.response_body.clone())
+            .unwrap_or_default(),
     })
 }
 

@@ -13,9 +13,9 @@ const GRPC_KEYS: &[&str] = &["status", "message"];
 
 /// Every `[callouts.<cluster>]`. A cluster not named is refused, as Envoy
 /// refuses a cluster it does not know.
-pub(super) fn callouts(reader: &mut Reader, entry: Entry<'_>) -> Callouts {
+pub(super) fn callouts(reader: &mut Reader, entry: &Entry<'_>) -> Callouts {
     let mut clusters = BTreeMap::new();
-    let Some(table) = reader.table(&entry) else {
+    let Some(table) = reader.table(entry) else {
         return Callouts::default();
     };
     let fields = reader.fields(table, "callouts", &[]);
@@ -27,7 +27,9 @@ pub(super) fn callouts(reader: &mut Reader, entry: Entry<'_>) -> Callouts {
         let answer = match f.get("fail") {
             Some(fail) => {
                 if let Some(other) = ["status", "headers", "body"].iter().find_map(|k| f.get(k)) {
-                    reader.conflict(&fail, &other,
+                    reader.conflict(
+                        &fail,
+                        &other,
                         "a failed callout has no response: remove `fail`, or the response's keys",
                     );
                 }
@@ -53,7 +55,7 @@ pub(super) fn callouts(reader: &mut Reader, entry: Entry<'_>) -> Callouts {
                     .map_or(200, |n| u16::try_from(n).unwrap_or(200)),
                 headers: f
                     .get("headers")
-                    .map(|e| header_list(reader, e, RESPONSE_PSEUDO))
+                    .map(|e| header_list(reader, &e, RESPONSE_PSEUDO))
                     .unwrap_or_default(),
                 body: f
                     .get("body")
@@ -73,9 +75,9 @@ pub(super) fn callouts(reader: &mut Reader, entry: Entry<'_>) -> Callouts {
 }
 
 /// Every `[grpc.<cluster>]`.
-pub(super) fn grpc(reader: &mut Reader, entry: Entry<'_>) -> BTreeMap<String, GrpcAnswer> {
+pub(super) fn grpc(reader: &mut Reader, entry: &Entry<'_>) -> BTreeMap<String, GrpcAnswer> {
     let mut out = BTreeMap::new();
-    let Some(table) = reader.table(&entry) else {
+    let Some(table) = reader.table(entry) else {
         return out;
     };
     let fields = reader.fields(table, "grpc", &[]);

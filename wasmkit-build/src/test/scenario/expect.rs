@@ -163,10 +163,10 @@ impl Expectation {
 /// Reads `[expect]`, noting which checks fit only some kinds.
 pub(super) fn read(
     reader: &mut Reader,
-    entry: Entry<'_>,
+    entry: &Entry<'_>,
     kind_parts: &mut Vec<KindPart>,
 ) -> Vec<Expectation> {
-    let Some(table) = reader.table(&entry) else {
+    let Some(table) = reader.table(entry) else {
         return Vec::new();
     };
     let fields = reader.fields(table, "expect", EXPECT_KEYS);
@@ -200,7 +200,9 @@ pub(super) fn read(
         };
         match key {
             "outcome" => {
-                let Some(text) = reader.string(&e) else { continue };
+                let Some(text) = reader.string(&e) else {
+                    continue;
+                };
                 match Outcome::parse(&text) {
                     Some(o) => push(Expected::Outcome(o), whole),
                     None => reader.invalid(
@@ -225,7 +227,7 @@ pub(super) fn read(
             }
             "upstream-headers" | "response-headers" => {
                 let side = side_of(key);
-                for (name, value, span) in header_pairs(reader, e) {
+                for (name, value, span) in header_pairs(reader, &e) {
                     push(Expected::Header { side, name, value }, span);
                 }
             }
@@ -237,12 +239,22 @@ pub(super) fn read(
             }
             "upstream-body" | "response-body" => {
                 if let Some(body) = reader.string(&e) {
-                    push(Expected::Body { side: side_of(key), body }, whole);
+                    push(
+                        Expected::Body {
+                            side: side_of(key),
+                            body,
+                        },
+                        whole,
+                    );
                 }
             }
             "upstream-data" | "downstream-data" => {
                 if let Some(data) = reader.string(&e) {
-                    let side = if key == "upstream-data" { Side::Upstream } else { Side::Client };
+                    let side = if key == "upstream-data" {
+                        Side::Upstream
+                    } else {
+                        Side::Client
+                    };
                     push(Expected::Data { side, data }, whole);
                 }
             }
@@ -280,20 +292,27 @@ fn side_of(key: &str) -> Side {
 
 /// `name = value` entries of a table, or `[name, value]` pairs of an
 /// array, each with its place.
-fn header_pairs(reader: &mut Reader, entry: Entry<'_>) -> Vec<(String, String, Range<usize>)> {
+fn header_pairs(reader: &mut Reader, entry: &Entry<'_>) -> Vec<(String, String, Range<usize>)> {
     let mut out = Vec::new();
     if let Some(array) = entry.item.as_array() {
         for value in array.iter() {
             let span = value.span().unwrap_or_else(|| entry.span.clone());
-            let pair = value.as_array().and_then(|a| match (a.get(0), a.get(1), a.len()) {
-                (Some(n), Some(v), 2) => Some((n.as_str()?.to_string(), v.as_str()?.to_string())),
-                _ => None,
-            });
+            let pair = value
+                .as_array()
+                .and_then(|a| match (a.get(0), a.get(1), a.len()) {
+                    (Some(n), Some(v), 2) => {
+                        Some((n.as_str()?.to_string(), v.as_str()?.to_string()))
+                    }
+                    _ => None,
+                });
             match pair {
                 Some((n, v)) => out.push((n, v, span)),
                 None => reader.invalid(
                     span,
-                    format!("`{}` must hold `[name, value]` pairs of strings", entry.path),
+                    format!(
+                        "`{}` must hold `[name, value]` pairs of strings",
+                        entry.path
+                    ),
                     "not a pair of strings",
                     None,
                 ),
@@ -308,7 +327,7 @@ fn header_pairs(reader: &mut Reader, entry: Entry<'_>) -> Vec<(String, String, R
         }
     } else {
         reader.wrong_type(
-            &entry,
+            entry,
             "a table of names to values, or an array of `[name, value]` pairs",
         );
     }

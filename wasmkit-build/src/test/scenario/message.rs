@@ -31,7 +31,10 @@ pub(super) fn request(reader: &mut Reader, entry: Option<Entry<'_>>) -> HttpMess
     };
     // Envoy's codecs put the pseudo-headers first.
     let mut headers = vec![
-        (":authority".to_string(), get(reader, "authority", "example.com")),
+        (
+            ":authority".to_string(),
+            get(reader, "authority", "example.com"),
+        ),
         (":path".to_string(), get(reader, "path", "/")),
         (":method".to_string(), get(reader, "method", "GET")),
         (":scheme".to_string(), get(reader, "scheme", "http")),
@@ -68,17 +71,17 @@ fn rest(
         };
     };
     if let Some(entry) = fields.get("headers") {
-        headers.extend(header_list(reader, entry, pseudo));
+        headers.extend(header_list(reader, &entry, pseudo));
     }
     let body = body(reader, fields.get("body"), fields.get("body-chunks"));
     let trailers = fields
         .get("trailers")
-        .map(|e| header_list(reader, e, &[]))
+        .map(|e| header_list(reader, &e, &[]))
         .unwrap_or_default();
     let length: usize = body.iter().map(Vec::len).sum();
-    let framed = headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding"));
+    let framed = headers.iter().any(|(k, _)| {
+        k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("transfer-encoding")
+    });
     if !body.is_empty() && !framed {
         headers.push(("content-length".to_string(), length.to_string()));
     }
@@ -94,7 +97,9 @@ fn rest(
 fn body(reader: &mut Reader, whole: Option<Entry<'_>>, chunks: Option<Entry<'_>>) -> Vec<Vec<u8>> {
     match (whole, chunks) {
         (Some(a), Some(b)) => {
-            reader.conflict(&a, &b,
+            reader.conflict(
+                &a,
+                &b,
                 "give the body whole (`body`) or in chunks (`body-chunks`), not both",
             );
             Vec::new()
@@ -123,22 +128,27 @@ pub(super) const RESPONSE_PSEUDO: &[&str] = &["status"];
 /// by keys of their own (`pseudo` names them; none for trailers).
 pub(super) fn header_list(
     reader: &mut Reader,
-    entry: Entry<'_>,
+    entry: &Entry<'_>,
     pseudo: &[&str],
 ) -> Vec<(String, String)> {
     let mut pairs = Vec::new();
     if let Some(array) = entry.item.as_array() {
         for value in array.iter() {
             let span = value.span().unwrap_or_else(|| entry.span.clone());
-            let pair = value.as_array().and_then(|a| match (a.get(0), a.get(1), a.len()) {
-                (Some(n), Some(v), 2) => Some((n.as_str()?, v.as_str()?)),
-                _ => None,
-            });
+            let pair = value
+                .as_array()
+                .and_then(|a| match (a.get(0), a.get(1), a.len()) {
+                    (Some(n), Some(v), 2) => Some((n.as_str()?, v.as_str()?)),
+                    _ => None,
+                });
             match pair {
                 Some((name, value)) => pairs.push((name.to_string(), value.to_string(), span)),
                 None => reader.invalid(
                     span,
-                    format!("`{}` must hold `[name, value]` pairs of strings", entry.path),
+                    format!(
+                        "`{}` must hold `[name, value]` pairs of strings",
+                        entry.path
+                    ),
                     "not a pair of strings",
                     None,
                 ),
@@ -153,7 +163,7 @@ pub(super) fn header_list(
         }
     } else {
         reader.wrong_type(
-            &entry,
+            entry,
             "a table of names to values, or an array of `[name, value]` pairs",
         );
     }

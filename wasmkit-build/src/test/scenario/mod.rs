@@ -127,10 +127,11 @@ impl Scenario {
 /// Reads and parses the scenario at `path`, shown as `display`. Every
 /// problem of the file is returned; a file with any is not run.
 pub fn load(path: &Path, display: &str) -> Result<Scenario, Diagnostics> {
-    let text = std::fs::read(path)
-        .map_err(|e| Diagnostic::read_failed(Path::new(display), &e).with_help(
+    let text = std::fs::read(path).map_err(|e| {
+        Diagnostic::read_failed(Path::new(display), &e).with_help(
             "a scenario is a `.toml` file; see `cargo wasmkit test --help` for the format",
-        ))?;
+        )
+    })?;
     let text = String::from_utf8(text).map_err(|_| {
         Diagnostic::error(
             codes::SCENARIO_SYNTAX,
@@ -185,7 +186,12 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
             }
         }
     });
-    let config = bytes_or_file(&mut reader, fields.get("config"), fields.get("config-file"), dir);
+    let config = bytes_or_file(
+        &mut reader,
+        fields.get("config"),
+        fields.get("config-file"),
+        dir,
+    );
     let vm_config = bytes_or_file(
         &mut reader,
         fields.get("vm-config"),
@@ -200,7 +206,7 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
         .map_or(0, |n| u32::try_from(n).unwrap_or(0));
     let properties = fields
         .get("properties")
-        .map(|e| properties::read(&mut reader, e))
+        .map(|e| properties::read(&mut reader, &e))
         .unwrap_or_default();
     let allow_on_headers_stop_iteration = fields
         .get("allow-on-headers-stop-iteration")
@@ -223,11 +229,11 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
     let response = message::response(&mut reader, response_entry);
     let callouts = fields
         .get("callouts")
-        .map(|e| answers::callouts(&mut reader, e))
+        .map(|e| answers::callouts(&mut reader, &e))
         .unwrap_or_default();
     let grpc = fields
         .get("grpc")
-        .map(|e| answers::grpc(&mut reader, e))
+        .map(|e| answers::grpc(&mut reader, &e))
         .unwrap_or_default();
     let network = match fields.get("network") {
         Some(e) => {
@@ -236,12 +242,12 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
                 span: e.key_span.clone(),
                 fits: network_only,
             });
-            network::read(&mut reader, e)
+            network::read(&mut reader, &e)
         }
         None => NetworkTraffic::default(),
     };
     let expect = match fields.get("expect") {
-        Some(e) => expect::read(&mut reader, e, &mut kind_parts),
+        Some(e) => expect::read(&mut reader, &e, &mut kind_parts),
         None => Vec::new(),
     };
 
@@ -294,10 +300,12 @@ fn hosts(reader: &mut Reader, entry: &Entry<'_>) -> Option<Located<Vec<HostKind>
                 span,
                 format!("unknown host `{name}`"),
                 "not a host",
-                Some(match wasmkit_core::suggest::did_you_mean(&name, ["envoy", "higress"]) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => "the hosts are `envoy` and `higress`".to_string(),
-                }),
+                Some(
+                    match wasmkit_core::suggest::did_you_mean(&name, ["envoy", "higress"]) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "the hosts are `envoy` and `higress`".to_string(),
+                    },
+                ),
             ),
         }
     }
@@ -329,11 +337,14 @@ fn bytes_or_file(
 ) -> Vec<u8> {
     match (inline, file) {
         (Some(a), Some(b)) => {
-            let help = format!("give the configuration inline (`{}`) or as a file (`{}`), not both", a.key, b.key);
+            let help = format!(
+                "give the configuration inline (`{}`) or as a file (`{}`), not both",
+                a.key, b.key
+            );
             reader.conflict(&a, &b, &help);
             Vec::new()
         }
-        (Some(entry), None) => inline_config(reader, entry),
+        (Some(entry), None) => inline_config(reader, &entry),
         (None, Some(entry)) => {
             let Some(name) = reader.string(&entry) else {
                 return Vec::new();
@@ -343,15 +354,16 @@ fn bytes_or_file(
                 Ok(bytes) => bytes,
                 Err(e) => {
                     reader.errors.push(
-                        Diagnostic::read_failed(Path::new(&name), &e).with_label(Label::primary(
-                            &reader.file,
-                            entry.span.clone(),
-                            "this file",
-                        ))
-                        .with_help(format!(
-                            "`{}` is a path relative to the scenario's directory",
-                            entry.key
-                        )),
+                        Diagnostic::read_failed(Path::new(&name), &e)
+                            .with_label(Label::primary(
+                                &reader.file,
+                                entry.span.clone(),
+                                "this file",
+                            ))
+                            .with_help(format!(
+                                "`{}` is a path relative to the scenario's directory",
+                                entry.key
+                            )),
                     );
                     Vec::new()
                 }
@@ -361,14 +373,14 @@ fn bytes_or_file(
     }
 }
 
-fn inline_config(reader: &mut Reader, entry: Entry<'_>) -> Vec<u8> {
+fn inline_config(reader: &mut Reader, entry: &Entry<'_>) -> Vec<u8> {
     if let Some(text) = entry.item.as_str() {
         return text.as_bytes().to_vec();
     }
     match entry.item.as_table_like() {
         Some(table) => properties::to_json(table).to_string().into_bytes(),
         None => {
-            reader.wrong_type(&entry, "a string, or a table to pass as JSON");
+            reader.wrong_type(entry, "a string, or a table to pass as JSON");
             Vec::new()
         }
     }

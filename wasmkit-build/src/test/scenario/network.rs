@@ -7,8 +7,8 @@ use super::toml::{Entry, Reader};
 
 const NETWORK_KEYS: &[&str] = &["downstream", "upstream", "close"];
 
-pub(super) fn read(reader: &mut Reader, entry: Entry<'_>) -> NetworkTraffic {
-    let Some(table) = reader.table(&entry) else {
+pub(super) fn read(reader: &mut Reader, entry: &Entry<'_>) -> NetworkTraffic {
+    let Some(table) = reader.table(entry) else {
         return NetworkTraffic::default();
     };
     let fields = reader.fields(table, "network", NETWORK_KEYS);
@@ -33,7 +33,9 @@ pub(super) fn read(reader: &mut Reader, entry: Entry<'_>) -> NetworkTraffic {
                     e.span.clone(),
                     format!("unknown side `{other}`"),
                     "not a side of the connection",
-                    Some("`close` is `downstream` or `upstream`: the side that closes first".into()),
+                    Some(
+                        "`close` is `downstream` or `upstream`: the side that closes first".into(),
+                    ),
                 );
                 CloseFirst::Downstream
             }

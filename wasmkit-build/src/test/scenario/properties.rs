@@ -8,8 +8,8 @@ use super::toml::{Entry, Reader};
 /// The `properties` table: each key a property path (split at its dots;
 /// nested tables add segments), each value serialized as Envoy serializes
 /// a CEL value of that type.
-pub(super) fn read(reader: &mut Reader, entry: Entry<'_>) -> Vec<(Vec<String>, Vec<u8>)> {
-    let Some(table) = reader.table(&entry) else {
+pub(super) fn read(reader: &mut Reader, entry: &Entry<'_>) -> Vec<(Vec<String>, Vec<u8>)> {
+    let Some(table) = reader.table(entry) else {
         return Vec::new();
     };
     let mut out = Vec::new();

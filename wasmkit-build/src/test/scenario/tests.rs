@@ -9,8 +9,12 @@ use wasmkit_invoke::proxy_wasm::{CalloutAnswer, CloseFirst, GrpcAnswer};
 use super::*;
 
 fn parse_text(text: &str) -> Scenario {
-    parse(Path::new("/w/p/scenarios/hello.toml"), "p/scenarios/hello.toml", text)
-        .unwrap_or_else(|ds| panic!("{ds}"))
+    parse(
+        Path::new("/w/p/scenarios/hello.toml"),
+        "p/scenarios/hello.toml",
+        text,
+    )
+    .unwrap_or_else(|ds| panic!("{ds}"))
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -87,13 +91,19 @@ callouts = ["auth"]
 "#,
     );
     assert_eq!(s.name, "checkout");
-    assert_eq!(s.hosts.as_ref().map(|h| h.value.clone()), Some(vec![HostKind::Higress, HostKind::Envoy]));
+    assert_eq!(
+        s.hosts.as_ref().map(|h| h.value.clone()),
+        Some(vec![HostKind::Higress, HostKind::Envoy])
+    );
     assert_eq!(s.kind.as_ref().map(|k| k.value), Some(ProxyKind::Http));
     assert_eq!(
         String::from_utf8(s.config.clone()).unwrap(),
         r#"{"limit":3,"nested":{"on":true},"tags":["a"]}"#
     );
-    assert_eq!((s.root_id.as_deref(), s.vm_id.as_deref()), (Some("root_a"), Some("vm_a")));
+    assert_eq!(
+        (s.root_id.as_deref(), s.vm_id.as_deref()),
+        (Some("root_a"), Some("vm_a"))
+    );
     assert_eq!(s.ticks, 2);
     assert!(s.allow_on_headers_stop_iteration);
     assert_eq!(
@@ -101,7 +111,10 @@ callouts = ["auth"]
         vec![
             (vec!["route_name".to_string()], b"r1".to_vec()),
             (vec!["request".to_string(), "id".to_string()], b"x".to_vec()),
-            (vec!["source".to_string(), "port".to_string()], 8080i64.to_le_bytes().to_vec()),
+            (
+                vec!["source".to_string(), "port".to_string()],
+                8080i64.to_le_bytes().to_vec()
+            ),
             (vec!["flag".to_string()], vec![1]),
         ]
     );
@@ -109,13 +122,23 @@ callouts = ["auth"]
         s.request.headers[4..],
         pairs(&[("x-b", "1"), ("x-b", "2"), ("content-length", "3")])
     );
-    assert_eq!(s.request.headers[2], (":method".to_string(), "POST".to_string()));
-    assert_eq!(s.request.body, vec![b"ab".to_vec(), Vec::new(), b"c".to_vec()]);
+    assert_eq!(
+        s.request.headers[2],
+        (":method".to_string(), "POST".to_string())
+    );
+    assert_eq!(
+        s.request.body,
+        vec![b"ab".to_vec(), Vec::new(), b"c".to_vec()]
+    );
     assert_eq!(s.request.trailers, pairs(&[("grpc-status", "0")]));
     // A response that names its own length keeps it.
     assert_eq!(
         s.response.headers,
-        pairs(&[(":status", "503"), ("content-type", "text/plain"), ("content-length", "0")])
+        pairs(&[
+            (":status", "503"),
+            ("content-type", "text/plain"),
+            ("content-length", "0")
+        ])
     );
     assert_eq!(
         s.callouts.clusters.get("auth"),
@@ -125,7 +148,10 @@ callouts = ["auth"]
             body: b"denied".to_vec(),
         })
     );
-    assert_eq!(s.callouts.clusters.get("slow"), Some(&CalloutAnswer::Timeout));
+    assert_eq!(
+        s.callouts.clusters.get("slow"),
+        Some(&CalloutAnswer::Timeout)
+    );
     assert_eq!(
         s.grpc.get("authz"),
         Some(&GrpcAnswer {
@@ -144,7 +170,10 @@ callouts = ["auth"]
             "callouts",
         ]
     );
-    assert_eq!(s.expect[4].expected, Expected::Callouts(vec!["auth".to_string()]));
+    assert_eq!(
+        s.expect[4].expected,
+        Expected::Callouts(vec!["auth".to_string()])
+    );
     // Each check points at its own entry.
     let (line, column) = s.source.line_column(s.expect[1].span.start);
     assert_eq!((line, column), (37, 22));
@@ -153,9 +182,14 @@ callouts = ["auth"]
 #[test]
 fn a_body_gets_a_length_unless_the_message_frames_itself() {
     let s = parse_text("[request]\nbody = \"hello\"\n");
-    assert_eq!(s.request.headers.last(), Some(&("content-length".to_string(), "5".to_string())));
+    assert_eq!(
+        s.request.headers.last(),
+        Some(&("content-length".to_string(), "5".to_string()))
+    );
     assert_eq!(s.request.body, vec![b"hello".to_vec()]);
-    let s = parse_text("[request]\nbody = \"hello\"\nheaders = { \"Transfer-Encoding\" = \"chunked\" }\n");
+    let s = parse_text(
+        "[request]\nbody = \"hello\"\nheaders = { \"Transfer-Encoding\" = \"chunked\" }\n",
+    );
     assert!(!s.request.headers.iter().any(|(k, _)| k == "content-length"));
     // An empty body is no body.
     let s = parse_text("[response]\nbody = \"\"\n");
@@ -171,7 +205,11 @@ fn network_traffic_and_the_parts_that_fit_one_kind() {
     assert_eq!(s.network.downstream, vec![b"ping".to_vec(), Vec::new()]);
     assert_eq!(s.network.upstream, vec![b"pong".to_vec()]);
     assert_eq!(s.network.close_first, CloseFirst::Upstream);
-    let parts: Vec<(&str, &[ProxyKind])> = s.kind_parts.iter().map(|p| (p.key.as_str(), p.fits)).collect();
+    let parts: Vec<(&str, &[ProxyKind])> = s
+        .kind_parts
+        .iter()
+        .map(|p| (p.key.as_str(), p.fits))
+        .collect();
     assert_eq!(
         parts,
         [

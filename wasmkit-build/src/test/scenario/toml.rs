@@ -38,18 +38,14 @@ impl<'d> Fields<'d> {
         self.entries
             .iter()
             .find(|(e, _)| e.key == key)
-            .map(|(e, path)| Entry {
-                path,
-                ..e.clone()
-            })
+            .map(|(e, path)| Entry { path, ..e.clone() })
     }
 
     /// Every entry, in the file's order.
     pub(crate) fn all(&self) -> impl Iterator<Item = Entry<'_>> {
-        self.entries.iter().map(|(e, path)| Entry {
-                path,
-                ..e.clone()
-            })
+        self.entries
+            .iter()
+            .map(|(e, path)| Entry { path, ..e.clone() })
     }
 }
 
@@ -132,16 +128,18 @@ impl Reader {
 
     /// Reports that `entry` holds the wrong type of value.
     pub(crate) fn wrong_type(&mut self, entry: &Entry<'_>, expected: &str) {
-        self.wrong_type_at(entry.path, entry.span.clone(), expected, &describe(entry.item));
+        self.wrong_type_at(
+            entry.path,
+            entry.span.clone(),
+            expected,
+            &describe(entry.item),
+        );
     }
 
     fn wrong_type_at(&mut self, path: &str, span: Range<usize>, expected: &str, found: &str) {
         self.errors.push(
-            Diagnostic::error(
-                codes::SCENARIO_TYPE,
-                format!("`{path}` must be {expected}"),
-            )
-            .with_label(Label::primary(&self.file, span, format!("found {found}"))),
+            Diagnostic::error(codes::SCENARIO_TYPE, format!("`{path}` must be {expected}"))
+                .with_label(Label::primary(&self.file, span, format!("found {found}"))),
         );
     }
 
