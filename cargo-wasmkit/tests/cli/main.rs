@@ -13,4 +13,5 @@ mod catalogue;
 mod config;
 mod invoke;
 mod new;
+mod test;
 mod verify;

@@ -107,7 +107,7 @@ pub fn test_plugins(
     mut on_event: impl FnMut(TestEvent<'_>),
 ) -> TestOutcome {
     let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut status = ExitStatus::Success;
+    let mut tally = Tally::default();
     let files = files_by_plugin(plugins, options, explicit, &mut problems);
     let mut filtered_out = 0;
     let mut wanted: Vec<(usize, Vec<Scenario>)> = Vec::new();
@@ -127,12 +127,12 @@ pub fn test_plugins(
             wanted.push((i, scenarios));
         }
     }
-    report_problems(&mut problems, &mut status, &mut on_event);
+    report_problems(&mut problems, &mut tally, &mut on_event);
 
     // Build (or check) only what has scenarios to run.
     let to_build: Vec<PluginConfig> = wanted.iter().map(|(i, _)| plugins[*i].clone()).collect();
     let artifacts = artifacts(project, &to_build, options.no_build, shell, &mut problems);
-    report_problems(&mut problems, &mut status, &mut on_event);
+    report_problems(&mut problems, &mut tally, &mut on_event);
     let targets: Vec<TestTarget> = wanted
         .into_iter()
         .zip(artifacts)
@@ -146,7 +146,7 @@ pub fn test_plugins(
             })
         })
         .collect();
-    run_targets(&targets, options, filtered_out, status, on_event)
+    run_targets(&targets, options, filtered_out, tally, on_event)
 }
 
 /// Runs `options.files` against `artifact`, any `.wasm` or `.wat`, with the
@@ -158,7 +158,7 @@ pub fn test_artifact(
     mut on_event: impl FnMut(TestEvent<'_>),
 ) -> TestOutcome {
     let mut problems = Vec::new();
-    let mut status = ExitStatus::Success;
+    let mut tally = Tally::default();
     let cwd = std::env::current_dir().unwrap_or_default();
     let mut scenarios = Vec::new();
     let mut filtered_out = 0;
@@ -176,7 +176,7 @@ pub fn test_artifact(
             Err(ds) => problems.extend(ds),
         }
     }
-    report_problems(&mut problems, &mut status, &mut on_event);
+    report_problems(&mut problems, &mut tally, &mut on_event);
     let name = wasmkit_core::display_path(artifact);
     let target = TestTarget {
         defaults: PluginDefaults {
@@ -193,7 +193,7 @@ pub fn test_artifact(
         artifact: artifact.to_path_buf(),
         scenarios,
     };
-    run_targets(&[target], options, filtered_out, status, on_event)
+    run_targets(&[target], options, filtered_out, tally, on_event)
 }
 
 /// What a plugin's scenarios take from it, under the command line.
@@ -219,28 +219,31 @@ fn run_targets(
     targets: &[TestTarget],
     options: &TestOptions,
     filtered_out: usize,
-    mut status: ExitStatus,
+    mut tally: Tally,
     mut on_event: impl FnMut(TestEvent<'_>),
 ) -> TestOutcome {
+    let mut runs = Vec::new();
+    let mut prepared = None;
+    match Runtime::new(&RuntimeOptions::with_default_cache(false)) {
+        Ok(runtime) => {
+            let mut ready = runner::prepare(&runtime, targets);
+            report_problems(&mut ready.problems, &mut tally, &mut on_event);
+            prepared = Some((runtime, ready));
+        }
+        Err(d) => report_problems(&mut vec![d], &mut tally, &mut on_event),
+    }
     let mut summary = TestSummary {
         filtered_out,
+        errors: tally.errors,
         ..TestSummary::default()
     };
-    let mut runs = Vec::new();
-    let runtime = match Runtime::new(&RuntimeOptions::with_default_cache(false)) {
-        Ok(runtime) => runtime,
-        Err(d) => {
-            let mut problems = vec![d];
-            report_problems(&mut problems, &mut status, &mut on_event);
-            return TestOutcome {
-                runs,
-                summary,
-                status,
-            };
-        }
+    let Some((runtime, prepared)) = prepared else {
+        return TestOutcome {
+            runs,
+            summary,
+            status: tally.status,
+        };
     };
-    let mut prepared = runner::prepare(&runtime, targets);
-    report_problems(&mut prepared.problems, &mut status, &mut on_event);
     on_event(TestEvent::Running(prepared.len()));
     let started = Instant::now();
     runner::run(&runtime, &prepared, options.limits, |run| {
@@ -253,6 +256,7 @@ fn run_targets(
         runs.push(run);
     });
     summary.duration = started.elapsed();
+    let mut status = tally.status;
     if summary.failed > 0 {
         status = status.worst(ExitStatus::Failure);
     }
@@ -357,16 +361,34 @@ fn artifacts(
     out
 }
 
+/// What the problems so far stopped: the worst exit status, and how many
+/// errors kept scenarios from running.
+#[derive(Clone, Copy, Debug)]
+struct Tally {
+    status: ExitStatus,
+    errors: usize,
+}
+
+impl Default for Tally {
+    fn default() -> Tally {
+        Tally {
+            status: ExitStatus::Success,
+            errors: 0,
+        }
+    }
+}
+
 fn report_problems(
     problems: &mut Vec<Diagnostic>,
-    status: &mut ExitStatus,
+    tally: &mut Tally,
     on_event: &mut impl FnMut(TestEvent<'_>),
 ) {
     if problems.is_empty() {
         return;
     }
     for d in problems.iter() {
-        *status = status.worst(d.exit_status());
+        tally.status = tally.status.worst(d.exit_status());
+        tally.errors += usize::from(d.is_error());
     }
     on_event(TestEvent::Problems(problems));
     problems.clear();

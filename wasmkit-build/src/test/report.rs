@@ -158,14 +158,17 @@ pub struct TestSummary {
     pub failed: usize,
     /// Scenarios the name filter left out.
     pub filtered_out: usize,
+    /// Errors that kept scenarios from running: bad scenario files, failed
+    /// builds, artifacts that cannot run scenarios.
+    pub errors: usize,
     /// Wall time from the first run to the last.
     pub duration: Duration,
 }
 
 impl TestSummary {
-    /// Whether nothing failed.
+    /// Whether nothing failed and nothing was kept from running.
     pub fn ok(&self) -> bool {
-        self.failed == 0
+        self.failed == 0 && self.errors == 0
     }
 
     /// The JSON object that closes `--message-format json` output.
@@ -176,6 +179,7 @@ impl TestSummary {
             "passed": self.passed,
             "failed": self.failed,
             "filtered_out": self.filtered_out,
+            "errors": self.errors,
             "duration_ms": (self.duration.as_secs_f64() * 10_000.0).round() / 10.0,
         })
     }
