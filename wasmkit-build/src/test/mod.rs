@@ -402,3 +402,6 @@ fn quoted_list(names: &[&str]) -> String {
         _ => format!("plugins {}", quoted.join(", ")),
     }
 }
+
+#[cfg(test)]
+mod tests;

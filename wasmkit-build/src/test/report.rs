@@ -45,32 +45,14 @@ impl ScenarioRun {
         format!("{} [{}]", self.file, self.host)
     }
 
-    /// The failed checks as diagnostics labelled at their expectation (the
-    /// actual value under the caret, the explaining host calls and log as
-    /// notes), then the run's own errors.
+    /// The run's own errors first (a trap, a stalled request: the cause),
+    /// with the host calls and log that explain them, then the failed
+    /// checks as diagnostics labelled at their expectation (the actual value
+    /// under the caret, the explaining excerpt as a note). An excerpt
+    /// already shown for this run is not repeated.
     pub fn failure_diagnostics(&self) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        let mut run_excerpt = None;
-        for c in self.checks.iter().filter(|c| !c.passed) {
-            let Some(span) = &c.span else {
-                run_excerpt = Some(&c.excerpt);
-                continue;
-            };
-            let mut d = Diagnostic::error(
-                codes::SCENARIO_FAILED,
-                format!("{}: expected {}", c.name, c.expected),
-            )
-            .with_label(Label::primary(
-                &self.source,
-                span.clone(),
-                format!("got {}", c.actual),
-            ));
-            if !c.excerpt.is_empty() {
-                d = d.with_note(c.excerpt.join("\n"));
-            }
-            out.push(d);
-        }
-        let mut errors: Vec<Diagnostic> = self
+        let mut shown: Vec<&[String]> = Vec::new();
+        let mut out: Vec<Diagnostic> = self
             .report
             .diagnostics
             .iter()
@@ -83,12 +65,34 @@ impl ScenarioRun {
                 d
             })
             .collect();
-        if let (Some(excerpt), Some(last)) = (run_excerpt, errors.last_mut())
+        let run_excerpt = self
+            .checks
+            .iter()
+            .find(|c| !c.passed && c.span.is_none())
+            .map(|c| c.excerpt.as_slice());
+        if let (Some(excerpt), Some(last)) = (run_excerpt, out.last_mut())
             && !excerpt.is_empty()
         {
             last.notes.push(excerpt.join("\n"));
+            shown.push(excerpt);
         }
-        out.append(&mut errors);
+        for c in self.checks.iter().filter(|c| !c.passed) {
+            let Some(span) = &c.span else { continue };
+            let mut d = Diagnostic::error(
+                codes::SCENARIO_FAILED,
+                format!("{}: expected {}", c.name, c.expected),
+            )
+            .with_label(Label::primary(
+                &self.source,
+                span.clone(),
+                format!("got {}", c.actual),
+            ));
+            if !c.excerpt.is_empty() && !shown.contains(&c.excerpt.as_slice()) {
+                d = d.with_note(c.excerpt.join("\n"));
+                shown.push(&c.excerpt);
+            }
+            out.push(d);
+        }
         out
     }
 

@@ -177,7 +177,7 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
             let actual = if found {
                 format!("a line contains {text:?}")
             } else {
-                format!("no line of {} contains it", report.logs.len())
+                format!("no such line ({} logged)", report.logs.len())
             };
             (
                 format!("a line containing {text:?}"),
@@ -289,7 +289,7 @@ fn headers(report: &ProxyWasmReport, side: Side) -> Result<&[(String, String)], 
         Side::Upstream => match exchange {
             Some(x) if x.reached_upstream => Ok(&x.request_headers),
             _ => Err(format!(
-                "the request did not reach the upstream ({})",
+                "no request upstream ({})",
                 outcome(report).1
             )),
         },
@@ -298,7 +298,7 @@ fn headers(report: &ProxyWasmReport, side: Side) -> Result<&[(String, String)], 
                 Ok(&x.response_headers)
             }
             _ => Err(format!(
-                "the client got no response ({})",
+                "no response ({})",
                 outcome(report).1
             )),
         },
