@@ -352,6 +352,20 @@ Next:
         .expect_code(0)
         .expect_stderr("Verified nt-filter (proxy-wasm module")
         .expect_stderr("host higress");
+    // The scenario it writes passes.
+    let run = wasmkit_in(ws.path(), &["test", "-p", "nt-filter", "--no-build"]);
+    run.expect_code(0);
+    assert_data_eq!(
+        &run.stdout,
+        str![[r#"
+
+running 1 scenario
+test plugins/nt-filter/scenarios/hello.toml [higress] ... ok
+
+test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in [..]s
+
+"#]]
+    );
 
     // The plugin really reads its configuration: the sample passed; a bad
     // one in its place (a source of the plugin, so rebuilt) is rejected.
