@@ -8,7 +8,7 @@ use wasmkit_build::test::{self, TestEvent, TestOptions, TestOutcome, render};
 use wasmkit_core::{Diagnostic, HostKind, MessageFormat, Shell, codes};
 
 use super::CommandResult;
-use super::verify::verify_limits;
+
 use crate::cli::CargoSelection;
 
 const SCENARIO_HELP: &str = "\
@@ -83,7 +83,7 @@ impl TestArgs {
             root_id: self.root_id.clone(),
             vm_id: self.vm_id.clone(),
             no_build: self.no_build,
-            limits: verify_limits(),
+            limits: wasmkit_build::verify::default_limits(),
         };
         let mut printer = Printer { shell };
         let outcome = match &self.artifact {

@@ -9,9 +9,14 @@
 mod support;
 
 mod build;
+mod cache;
 mod catalogue;
 mod config;
 mod invoke;
+mod locks;
 mod new;
+mod sccache;
 mod test;
+mod verified;
 mod verify;
+mod zero_config;

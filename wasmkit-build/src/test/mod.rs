@@ -35,6 +35,7 @@ pub use plan::{PluginDefaults, plugin_kind};
 pub use report::{ScenarioRun, TestSummary};
 pub use scenario::Scenario;
 
+use crate::BuildDirLock;
 use crate::artifact::locate;
 
 /// What the command line asks of a test run.
@@ -131,7 +132,30 @@ pub fn test_plugins(
 
     // Build (or check) only what has scenarios to run.
     let to_build: Vec<PluginConfig> = wanted.iter().map(|(i, _)| plugins[*i].clone()).collect();
-    let artifacts = artifacts(project, &to_build, options.no_build, shell, &mut problems);
+    // Held until the runs are over, so that no other run rewrites an
+    // artifact between its build (or check) and its compilation.
+    let lock = if to_build.is_empty() {
+        None
+    } else {
+        match BuildDirLock::acquire(project, shell) {
+            Ok(lock) => Some(lock),
+            Err(ds) => {
+                problems.extend(ds);
+                None
+            }
+        }
+    };
+    let artifacts = match &lock {
+        Some(lock) => artifacts(
+            project,
+            &to_build,
+            options.no_build,
+            shell,
+            lock,
+            &mut problems,
+        ),
+        None => vec![None; to_build.len()],
+    };
     report_problems(&mut problems, &mut tally, &mut on_event);
     let targets: Vec<TestTarget> = wanted
         .into_iter()
@@ -146,7 +170,9 @@ pub fn test_plugins(
             })
         })
         .collect();
-    run_targets(&targets, options, filtered_out, tally, on_event)
+    let outcome = run_targets(&targets, options, filtered_out, tally, on_event);
+    drop(lock);
+    outcome
 }
 
 /// Runs `options.files` against `artifact`, any `.wasm` or `.wat`, with the
@@ -332,6 +358,7 @@ fn artifacts(
     plugins: &[PluginConfig],
     no_build: bool,
     shell: &Shell,
+    lock: &BuildDirLock,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<Option<PathBuf>> {
     if plugins.is_empty() {
@@ -352,7 +379,15 @@ fn artifacts(
             })
             .collect();
     }
-    let outcome = crate::build(project, plugins, &crate::BuildOptions::default(), shell);
+    // Built as `build --no-verify` builds: the runs load the artifact with
+    // the same static checks `verify` makes.
+    let outcome = crate::build(
+        project,
+        plugins,
+        &crate::BuildOptions::default(),
+        shell,
+        lock,
+    );
     problems.extend(outcome.diagnostics);
     let mut out = vec![None; plugins.len()];
     for built in outcome.built {

@@ -288,19 +288,13 @@ fn headers(report: &ProxyWasmReport, side: Side) -> Result<&[(String, String)], 
     match side {
         Side::Upstream => match exchange {
             Some(x) if x.reached_upstream => Ok(&x.request_headers),
-            _ => Err(format!(
-                "no request upstream ({})",
-                outcome(report).1
-            )),
+            _ => Err(format!("no request upstream ({})", outcome(report).1)),
         },
         Side::Client => match (exchange, &report.outcome) {
             (Some(x), Some(RequestOutcome::Completed | RequestOutcome::LocalResponse { .. })) => {
                 Ok(&x.response_headers)
             }
-            _ => Err(format!(
-                "no response ({})",
-                outcome(report).1
-            )),
+            _ => Err(format!("no response ({})", outcome(report).1)),
         },
     }
 }
