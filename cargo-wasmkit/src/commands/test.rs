@@ -35,8 +35,6 @@ pub struct TestArgs {
     /// Scenario files to run (an existing path, or one ending in `.toml`); any other word is a filter: only scenarios whose name or file contains it run
     #[arg(value_name = "FILE|FILTER")]
     pub args: Vec<String>,
-    #[command(flatten)]
-    pub selection: CargoSelection,
     /// Run every scenario on this host instead of the hosts it names (repeatable)
     #[arg(long, value_enum)]
     pub host: Vec<ProxyHostArg>,
@@ -55,6 +53,9 @@ pub struct TestArgs {
     /// Extra build tags for the selected plugins, comma-separated
     #[arg(long, value_name = "TAGS", value_delimiter = ',')]
     pub tags: Vec<String>,
+    // Last: its flattened groups set the help headings of what follows.
+    #[command(flatten)]
+    pub selection: CargoSelection,
 }
 
 /// `--host`: the proxy-wasm hosts.
