@@ -156,9 +156,18 @@ mod tests {
         assert!(host_function("wasi_snapshot_preview1", "poll_oneoff").is_some());
         assert!(host_function("wasi_unstable", "sched_yield").is_some());
         assert!(host_function("wasi_snapshot_preview1", "proc_raise").is_none());
-        assert!(allowed_during_start(Host::Envoy, HostFn::Wasi(WasiFn::PollOneoff)));
-        assert!(!allowed_during_start(Host::Envoy, HostFn::Wasi(WasiFn::ProcExit)));
-        assert!(!allowed_during_start(Host::Higress, HostFn::EmscriptenNotifyMemoryGrowth));
+        assert!(allowed_during_start(
+            Host::Envoy,
+            HostFn::Wasi(WasiFn::PollOneoff)
+        ));
+        assert!(!allowed_during_start(
+            Host::Envoy,
+            HostFn::Wasi(WasiFn::ProcExit)
+        ));
+        assert!(!allowed_during_start(
+            Host::Higress,
+            HostFn::EmscriptenNotifyMemoryGrowth
+        ));
         assert!(allowed_during_allocation(Host::Higress, HostFn::HttpCall));
         assert!(!allowed_during_allocation(Host::Envoy, HostFn::HttpCall));
         assert_eq!(

@@ -62,7 +62,12 @@ const I: Ty = Ty::I32;
 const J: Ty = Ty::I64;
 const W: &[Ty] = &[Ty::I32];
 
-const fn wasi(function: WasiFn, name: &'static str, params: &'static [Ty], results: &'static [Ty]) -> HostFnSpec {
+const fn wasi(
+    function: WasiFn,
+    name: &'static str,
+    params: &'static [Ty],
+    results: &'static [Ty],
+) -> HostFnSpec {
     HostFnSpec {
         function: HostFn::Wasi(function),
         module: ImportModule::Wasi,

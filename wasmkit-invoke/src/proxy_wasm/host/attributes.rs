@@ -154,9 +154,9 @@ impl HostState {
                 response.trailers.as_ref().map_or(&Vec::new(), |t| t),
             )),
             "size" => Some(int(sent)),
-            "total_size" => Some(int(
-                sent + byte_size(headers) + byte_size(response.trailers.as_ref()),
-            )),
+            "total_size" => Some(int(sent
+                + byte_size(headers)
+                + byte_size(response.trailers.as_ref()))),
             _ => None,
         }
     }
@@ -164,7 +164,9 @@ impl HostState {
 
 /// `HeaderMap::byteSize`: the keys' and values' lengths.
 fn byte_size(map: Option<&HeaderMap>) -> i64 {
-    map.map_or(0, |m| m.iter().map(|(k, v)| (k.len() + v.len()) as i64).sum())
+    map.map_or(0, |m| {
+        m.iter().map(|(k, v)| (k.len() + v.len()) as i64).sum()
+    })
 }
 
 fn peer((address, port): (&str, i64), field: &str) -> Option<Vec<u8>> {

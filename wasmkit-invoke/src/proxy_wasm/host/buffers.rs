@@ -10,8 +10,8 @@ use super::Args;
 use super::memory::{HostResult, give, read, write_u32};
 use super::record::{Record, text};
 use super::state::HostState;
-use crate::proxy_wasm::abi::{self, Host};
 use crate::proxy_wasm::abi::status::{BAD_ARGUMENT, INTERNAL_FAILURE, NOT_FOUND, OK};
+use crate::proxy_wasm::abi::{self, Host};
 
 /// What a buffer type names right now.
 enum Buffer<'a> {
@@ -28,19 +28,26 @@ enum Buffer<'a> {
 impl HostState {
     /// A buffer by type (`Context::getBuffer`, and Higress's Redis answer).
     fn buffer(&self, buffer: u32) -> Buffer<'_> {
+        fn view(b: Option<&Vec<u8>>) -> Buffer<'_> {
+            b.map_or(Buffer::Null, |b| Buffer::Mutable(b))
+        }
         let stream = self.in_stream();
-        let view = |b: Option<&Vec<u8>>| b.map_or(Buffer::Null, |b| Buffer::Mutable(b));
         match buffer {
             0 if stream => view(self.stream.request.body.view()),
             1 if stream => view(self.stream.response.body.view()),
-            2 if stream && self.stream.downstream.live => Buffer::Mutable(&self.stream.downstream.held),
+            2 if stream && self.stream.downstream.live => {
+                Buffer::Mutable(&self.stream.downstream.held)
+            }
             3 if stream && self.stream.upstream.live => Buffer::Mutable(&self.stream.upstream.held),
             0..=3 | 8 => Buffer::Null,
             4 => self
                 .callout_response
                 .as_ref()
                 .map_or(Buffer::Absent, |r| Buffer::Const(&r.body)),
-            5 => self.grpc_receive.as_ref().map_or(Buffer::Null, |b| Buffer::Const(b)),
+            5 => self
+                .grpc_receive
+                .as_ref()
+                .map_or(Buffer::Null, |b| Buffer::Const(b)),
             6 => Buffer::Const(&self.plan.vm_config),
             7 if self.configuring => Buffer::Const(&self.plan.plugin_config),
             9 if self.host == Host::Higress => {

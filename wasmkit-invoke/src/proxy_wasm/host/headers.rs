@@ -11,9 +11,9 @@ use super::Args;
 use super::memory::{Fault, HostResult, fault_diagnostic, give, read, write_u32};
 use super::record::{Record, pairs_json, text};
 use super::state::{HostState, LateRead};
-use wasmkit_core::{Diagnostic, codes};
 use crate::proxy_wasm::abi::status::{BAD_ARGUMENT, INTERNAL_FAILURE, NOT_FOUND, OK};
 use crate::proxy_wasm::abi::{self, HostFn, ImportModule};
+use wasmkit_core::{Diagnostic, codes};
 
 /// Header pairs, in order; keys lowercase as Envoy stores them.
 pub(crate) type HeaderMap = Vec<(Vec<u8>, Vec<u8>)>;

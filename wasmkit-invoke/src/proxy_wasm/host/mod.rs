@@ -28,10 +28,9 @@ mod wasi;
 pub(crate) use callouts::{Callout, CalloutResponse};
 pub(crate) use grpc::GrpcDelivery;
 pub(crate) use headers::HeaderMap;
-pub(crate) use higress::RedisCall;
 pub(crate) use record::capped;
-pub(crate) use state::{HTTP_ID, HostState, LateRead, ROOT_ID, RestrictedCall, Restriction};
-pub(crate) use stream::{Half, StreamState};
+pub(crate) use state::{HTTP_ID, HostState, ROOT_ID, RestrictedCall, Restriction};
+pub(crate) use stream::Body;
 pub(crate) use stream_control::LocalReply;
 
 use wasmtime::{Caller, Engine, FuncType, Linker, Val, ValType};
@@ -54,8 +53,7 @@ pub(crate) fn define(
         Ty::I32 => ValType::I32,
         Ty::I64 => ValType::I64,
     };
-    for spec in host_functions().filter(|s| s.avail.provided(host, abi))
-    {
+    for spec in host_functions().filter(|s| s.avail.provided(host, abi)) {
         let ty = FuncType::new(
             engine,
             spec.sig.params.iter().map(val),

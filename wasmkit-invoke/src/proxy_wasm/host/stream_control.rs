@@ -178,7 +178,11 @@ pub(super) fn done(caller: &mut Caller<'_, HostState>) -> u32 {
 fn no_stream(caller: &mut Caller<'_, HostState>, function: &str, http: bool) {
     let state = caller.data_mut();
     let callback = state.callback;
-    let context = if http { "an HTTP context" } else { "a network connection" };
+    let context = if http {
+        "an HTTP context"
+    } else {
+        "a network connection"
+    };
     state.signals.ignored_resume = Some((callback, function.to_string()));
     let d = Diagnostic::warning(
         codes::HOST_CALL,

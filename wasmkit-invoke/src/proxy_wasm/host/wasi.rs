@@ -127,9 +127,7 @@ pub(super) fn dispatch(
         | F::PathSymlink
         | F::PathUnlinkFile
         | F::SockShutdown => errno::NOTSUP,
-        F::FdPrestatGet | F::FdFilestatGet | F::FdPwrite | F::FdTell | F::FdRenumber => {
-            errno::BADF
-        }
+        F::FdPrestatGet | F::FdFilestatGet | F::FdPwrite | F::FdTell | F::FdRenumber => errno::BADF,
     })
 }
 
