@@ -6,7 +6,7 @@
 use wasmkit_core::{Diagnostic, codes};
 use wasmtime::WasmBacktrace;
 
-use super::Run;
+use super::{LOG_LINES_IN_NOTES, Run};
 use crate::limits::{CallContext, guest_error};
 use crate::proxy_wasm::abi::Host;
 use crate::proxy_wasm::host::{HTTP_ID, RestrictedCall, Restriction};
@@ -108,6 +108,33 @@ fn restricted_diagnostic(name: &str, call: &RestrictedCall, host: Host) -> Diagn
                 "while it runs `_initialize`, `main` or `_start`, the host allows only `proxy_log` and the WASI calls for output, arguments, environment, preopens, clocks and randomness; anything else traps with `restricted_callback` (the host logs \"Function: {name} failed: Uncaught Error: restricted_callback\")"
             ))
             .with_help(help)
+        }
+    }
+}
+
+impl Run<'_> {
+    /// An HTTP run whose plugin failed to create the HTTP context: the
+    /// plugin most likely is no HTTP filter (a Rust `WasmService` panics
+    /// "missing ContextType on root_context", a network filter's root
+    /// creates stream contexts), so the diagnostic says how to run it as
+    /// what it is.
+    pub(super) fn explain_missing_http_context(&mut self) {
+        let logs = self.store.data().log_excerpt(LOG_LINES_IN_NOTES);
+        let hint = match logs.as_deref() {
+            Some(l) if l.contains("missing ContextType") => {
+                "the plugin's root context creates no HTTP context (\"missing ContextType on root_context\"): it is a service or a network filter, not an HTTP filter"
+            }
+            _ => {
+                "the plugin failed while the host created the HTTP context: if it is not an HTTP filter, it is run as the wrong kind"
+            }
+        };
+        if let Some(d) = self.report.diagnostics.last_mut() {
+            d.notes.push(hint.to_string());
+            // Replaces the generic "fix what fails" help.
+            d.help = vec![
+                "set the plugin's kind: `PROXY_KIND=service` in its `.buildrc` for a `WasmService` (an Envoy bootstrap extension), `PROXY_KIND=network` for a network filter (or `kind = ...` in a scenario)"
+                    .to_string(),
+            ];
         }
     }
 }
