@@ -87,7 +87,9 @@ fn json_has_one_object_per_run_with_checks_and_host_calls() {
     out.expect_code(1);
     let lines = out.json_lines();
     assert_eq!(lines.len(), 3, "{}", out.stdout);
-    let denied = &lines[0];
+    // Runs come in the workspace's order of plugins, then of files.
+    let late = &lines[0];
+    let denied = &lines[1];
     assert_eq!(denied["reason"], "wasmkit-scenario");
     assert_eq!(denied["plugin"], "tt-callout");
     assert_eq!(denied["file"], "tt-callout/scenarios/denied.toml");
@@ -122,7 +124,7 @@ fn json_has_one_object_per_run_with_checks_and_host_calls() {
             .any(|c| c["function"] == "proxy_http_call"),
         "{denied}"
     );
-    let late = &lines[1];
+    assert_eq!(late["plugin"], "tt-late-header");
     assert_eq!(late["passed"], false);
     assert!(
         late["checks"]

@@ -132,6 +132,9 @@ pub(crate) fn run_plan(
         network: scenario.network.clone(),
         callouts: scenario.callouts.clone(),
         grpc: scenario.grpc.clone(),
+        // Not scenario keys yet: no Redis cluster answers, no VM environment.
+        redis: std::collections::BTreeMap::new(),
+        environment: Vec::new(),
         limits,
     }
 }
