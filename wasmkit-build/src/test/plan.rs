@@ -132,8 +132,8 @@ pub(crate) fn run_plan(
         network: scenario.network.clone(),
         callouts: scenario.callouts.clone(),
         grpc: scenario.grpc.clone(),
-        // Not scenario keys yet: no Redis cluster answers, no VM environment.
-        redis: std::collections::BTreeMap::new(),
+        redis: scenario.redis.clone(),
+        // Not a scenario key yet: the VM has no environment variables.
         environment: Vec::new(),
         limits,
     }
