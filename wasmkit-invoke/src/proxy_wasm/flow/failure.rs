@@ -46,6 +46,18 @@ impl Run<'_> {
                  the host treats it as an error and the VM is unusable afterwards",
             );
         }
+        // A map read where Envoy holds none answers BadArgument, which the
+        // SDKs treat as fatal (the Rust SDK panics "unexpected status: 2"):
+        // the likely cause of this failure.
+        if let Some(late) = state.late_reads.iter().rev().find(|r| r.callback == name) {
+            d = d.with_note(format!(
+                "`{name}` asked `{}` for {}, and the host answered BadArgument (2): {}; the SDKs treat that status as fatal",
+                late.function, late.what, late.why
+            ));
+            d = d.with_help(
+                "read the header while its callback runs (in Rust, copy it into a field of the HttpContext in `on_http_request_headers`) and use the copy later",
+            );
+        }
         d = self.with_logs(d);
         let starting = matches!(
             name,
