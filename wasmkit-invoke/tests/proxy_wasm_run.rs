@@ -14,8 +14,8 @@ use wasmkit_core::{HostKind, codes};
 use wasmkit_invoke::input::WasmInput;
 use wasmkit_invoke::limits::Limits;
 use wasmkit_invoke::proxy_wasm::{
-    CalloutAnswer, HostProfile, HttpMessage, PluginKind, ProxyWasmReport, RequestOutcome, RunPlan,
-    load, run,
+    CalloutAnswer, GrpcAnswer, HostProfile, HttpMessage, PluginKind, ProxyWasmReport,
+    RequestOutcome, RunPlan, load, run,
 };
 use wasmkit_invoke::runtime::{Compiled, Runtime, RuntimeOptions};
 
@@ -262,6 +262,42 @@ fn request_headers_read_in_the_response_callback_fail_on_envoy_with_the_reason()
     );
 }
 
+#[test]
+fn trailers_follow_the_body_and_take_the_plugins_changes() {
+    let mut plan = plan(HostKind::Envoy, PluginKind::Http);
+    plan.request.trailers = pairs(&[("x-checksum", "abc")]);
+    let report = scenario("trailers", &mut plan);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(report.outcome, Some(RequestOutcome::Completed));
+    // With trailers to come, no body chunk ends the stream.
+    assert_eq!(
+        logs(&report)[1..],
+        [
+            "sdk-scenarios: request body 34 byte(s), end false",
+            "sdk-scenarios: request body 40 byte(s), end false",
+            "sdk-scenarios: request body 15 byte(s), end false",
+            "sdk-scenarios: 1 request trailer(s)",
+        ]
+    );
+    let exchange = report.exchange.as_ref().expect("ran");
+    assert_eq!(
+        exchange.request_trailers,
+        pairs(&[("x-checksum", "abc"), ("x-trailer-seen", "yes")])
+    );
+}
+
+#[test]
+fn header_maps_are_readable_again_in_the_access_log() {
+    let report = scenario("log-read", &mut plan(HostKind::Envoy, PluginKind::Http));
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert!(
+        logs(&report)
+            .contains(&"sdk-scenarios: logged Some(\"/v1/chat/completions\") Some(\"200\")"),
+        "{:?}",
+        logs(&report)
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Bodies as the plan chunks them.
 
@@ -372,6 +408,40 @@ fn callout_to_an_unknown_cluster_is_refused_and_recorded() {
     assert_eq!(
         d.message,
         "`proxy_on_request_headers` called out to cluster `auth`, which the host does not know"
+    );
+}
+
+#[test]
+fn grpc_calls_are_answered_per_cluster() {
+    let mut plan = plan(HostKind::Envoy, PluginKind::Http);
+    plan.grpc.insert(
+        "grpc-auth".into(),
+        GrpcAnswer {
+            status: 0,
+            message: b"allowed".to_vec(),
+        },
+    );
+    let report = scenario("grpc-gate", &mut plan);
+    assert_eq!(report.outcome, Some(RequestOutcome::Completed));
+    let exchange = report.exchange.as_ref().expect("ran");
+    assert_eq!(exchange.request_header("x-grpc"), Some("allowed"));
+    assert_eq!(report.callouts[0].kind, "grpc");
+    assert_eq!(report.callouts[0].body, "check me");
+    assert_eq!(report.callouts[0].answer, "grpc-status 0");
+    // A failing status closes the call; `proxy_get_status` gives it.
+    plan.grpc.insert(
+        "grpc-auth".into(),
+        GrpcAnswer {
+            status: 7,
+            message: b"permission denied".to_vec(),
+        },
+    );
+    let report = scenario("grpc-gate", &mut plan);
+    assert_eq!(local(&report), (403, "denied"));
+    assert!(
+        logs(&report).contains(&"sdk-scenarios: grpc failed: status 7 Some(\"permission denied\")"),
+        "{:?}",
+        logs(&report)
     );
 }
 
@@ -494,5 +564,58 @@ fn headers_status_values_map_as_each_host_maps_them() {
         report.outcome,
         Some(RequestOutcome::Stalled { .. })
     ));
+    assert_eq!(logs(&report), Vec::<&str>::new());
+}
+
+// ---------------------------------------------------------------------------
+// WASI and start-up as current cpp-host has them.
+
+const WASI_PLUGIN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "environ_sizes_get" (func $env_sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "environ_get" (func $env_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sched_yield" (func $yield (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "__main_void")
+    (drop (call $env_sizes (i32.const 0) (i32.const 4)))
+    (drop (call $env_get (i32.const 16) (i32.const 64)))
+    ;; The first variable, without its NUL.
+    (drop (call $log (i32.const 2) (i32.load (i32.const 16))
+      (i32.sub (i32.load (i32.const 4)) (i32.const 1)))))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+    (drop (call $poll (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8)))
+    (drop (call $yield))
+    (i32.const 1)))"#;
+
+#[test]
+fn wasi_calls_and_main_void_work_as_in_current_cpp_host() {
+    let mut envoy = plan(HostKind::Envoy, PluginKind::Service);
+    envoy.environment = vec![("GREETING".into(), "hello".into())];
+    let report = run_plan(&wat(WASI_PLUGIN), &envoy);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(
+        report.check("start").map(|c| c.detail.as_str()),
+        Some("`_initialize` and `__main_void` ran")
+    );
+    assert_eq!(logs(&report), ["GREETING=hello"]);
+    for function in [
+        "wasi_snapshot_preview1.poll_oneoff",
+        "wasi_snapshot_preview1.sched_yield",
+    ] {
+        let call = report.calls_to(function).next().expect("called");
+        assert_eq!(call.status, Some(0), "{function}");
+    }
+    // The Higress fork looks up `main` only.
+    let mut higress = envoy.clone();
+    higress.host = HostProfile::new(HostKind::Higress);
+    let report = run_plan(&wat(WASI_PLUGIN), &higress);
+    assert_eq!(
+        report.check("start").map(|c| c.detail.as_str()),
+        Some("`_initialize` ran")
+    );
     assert_eq!(logs(&report), Vec::<&str>::new());
 }
