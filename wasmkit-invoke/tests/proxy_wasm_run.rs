@@ -187,6 +187,44 @@ fn service_plugin_run_as_an_http_filter_fails_and_says_to_set_proxy_kind() {
 }
 
 #[test]
+fn filters_run_as_the_other_kind_fail_and_say_which_kind_to_set() {
+    let report = run_plan(&guests().network, &plan(HostKind::Envoy, PluginKind::Http));
+    assert_eq!(
+        report.outcome,
+        Some(RequestOutcome::Failed {
+            at: "proxy_on_request_headers".into()
+        })
+    );
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("an error");
+    assert!(
+        d.notes.iter().any(|n| n == "the plugin's root context created a context of another type, so the SDK had none for `proxy_on_request_headers` (\"invalid context_id\"): it is not run as the kind it is"),
+        "{d:#?}"
+    );
+    assert!(d.help[0].contains("`PROXY_KIND=network` for a network filter"));
+    let mut as_network = plan(HostKind::Envoy, PluginKind::Network);
+    as_network.plugin_config = b"properties".to_vec();
+    let report = run_plan(&guests().scenarios, &as_network);
+    assert_eq!(
+        report.outcome,
+        Some(RequestOutcome::Failed {
+            at: "proxy_on_new_connection".into()
+        })
+    );
+    let d = report
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("an error");
+    assert!(d.help[0].starts_with(
+        "set the plugin's kind: `PROXY_KIND=http` in its `.buildrc` for an HTTP filter"
+    ));
+}
+
+#[test]
 fn network_filter_gets_connection_events_and_data() {
     let report = run_plan(
         &guests().network,
