@@ -14,7 +14,7 @@ use wasmkit_core::{HostKind, codes};
 use wasmkit_invoke::input::WasmInput;
 use wasmkit_invoke::limits::Limits;
 use wasmkit_invoke::proxy_wasm::{
-    CalloutAnswer, GrpcAnswer, HostProfile, HttpMessage, PluginKind, ProxyWasmReport,
+    CalloutAnswer, GrpcAnswer, HostProfile, HttpMessage, PluginKind, ProxyWasmReport, RedisAnswer,
     RequestOutcome, RunPlan, load, run,
 };
 use wasmkit_invoke::runtime::{Compiled, Runtime, RuntimeOptions};
@@ -481,6 +481,44 @@ fn grpc_calls_are_answered_per_cluster() {
         "{:?}",
         logs(&report)
     );
+}
+
+#[test]
+fn higress_redis_override_and_injection_in_the_higress_profile() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/proxy-wasm/higress-extras.wat"),
+    )
+    .expect("fixture");
+    let mut plan = plan(HostKind::Higress, PluginKind::Http);
+    plan.redis.insert(
+        "redis-cluster".into(),
+        RedisAnswer::Response(b"$5\r\nhello\r\n".to_vec()),
+    );
+    let report = run_plan(&wat(&text), &plan);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(report.outcome, Some(RequestOutcome::Completed));
+    assert_eq!(logs(&report), ["$5\r\nhello\r\n"]);
+    assert_eq!(report.callouts[0].kind, "redis");
+    assert_eq!(report.callouts[0].body, "GET k");
+    let exchange = report.exchange.as_ref().expect("ran");
+    assert_eq!(
+        exchange.upstream_override_host.as_deref(),
+        Some("10.0.0.7:8080")
+    );
+    assert!(
+        exchange.response_body.starts_with("extra{"),
+        "{}",
+        exchange.response_body
+    );
+    // Without an answer for the cluster, Higress refuses the call and
+    // nothing resumes the request.
+    plan.redis.clear();
+    let report = run_plan(&wat(&text), &plan);
+    assert!(matches!(
+        report.outcome,
+        Some(RequestOutcome::Stalled { .. })
+    ));
+    assert_eq!(report.callouts[0].answer, "refused: unknown cluster");
 }
 
 // ---------------------------------------------------------------------------
