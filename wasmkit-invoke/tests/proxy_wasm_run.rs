@@ -695,3 +695,64 @@ fn wasi_calls_and_main_void_work_as_in_current_cpp_host() {
     );
     assert_eq!(logs(&report), Vec::<&str>::new());
 }
+
+// ---------------------------------------------------------------------------
+// Metrics, with Envoy's checks on the arguments.
+
+const METRICS_PLUGIN: &str = r#"(module
+  (import "env" "proxy_define_metric" (func $define (param i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_increment_metric" (func $increment (param i32 i64) (result i32)))
+  (import "env" "proxy_record_metric" (func $record (param i32 i64) (result i32)))
+  (import "env" "proxy_get_metric" (func $get (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "hits")
+  (data (i32.const 8) "latency")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+    (drop (call $define (i32.const 0) (i32.const 0) (i32.const 4) (i32.const 100)))
+    (drop (call $increment (i32.load (i32.const 100)) (i64.const 0)))
+    (drop (call $increment (i32.load (i32.const 100)) (i64.const 3)))
+    (drop (call $get (i32.load (i32.const 100)) (i32.const 200)))
+    (drop (call $define (i32.const 2) (i32.const 8) (i32.const 7) (i32.const 104)))
+    (drop (call $increment (i32.load (i32.const 104)) (i64.const 1)))
+    (drop (call $record (i32.load (i32.const 104)) (i64.const 5)))
+    (drop (call $get (i32.load (i32.const 104)) (i32.const 200)))
+    (drop (call $define (i32.const 3) (i32.const 0) (i32.const 4) (i32.const 108)))
+    (drop (call $increment (i32.const 12) (i64.const 1)))
+    (i32.const 1)))"#;
+
+#[test]
+fn metrics_are_checked_as_envoy_checks_them() {
+    let report = run_plan(
+        &wat(METRICS_PLUGIN),
+        &plan(HostKind::Envoy, PluginKind::Service),
+    );
+    let calls: Vec<(&str, Option<&str>, Option<&serde_json::Value>)> = report
+        .host_calls
+        .iter()
+        .map(|c| (c.function.as_str(), c.status_name, c.returned.as_ref()))
+        .collect();
+    let id = |n: u32| serde_json::json!(n);
+    assert_eq!(
+        calls,
+        [
+            // Ids carry the type in the low two bits and step by 4.
+            ("proxy_define_metric", Some("Ok"), Some(&id(4))),
+            // A counter only goes up (`Context::incrementMetric`).
+            ("proxy_increment_metric", Some("BadArgument"), None),
+            ("proxy_increment_metric", Some("Ok"), None),
+            ("proxy_get_metric", Some("Ok"), Some(&id(3))),
+            ("proxy_define_metric", Some("Ok"), Some(&id(6))),
+            // A histogram is recorded, never incremented or read.
+            ("proxy_increment_metric", Some("BadArgument"), None),
+            ("proxy_record_metric", Some("Ok"), None),
+            ("proxy_get_metric", Some("BadArgument"), None),
+            // Past Histogram is no type (`Context::defineMetric`).
+            ("proxy_define_metric", Some("BadArgument"), None),
+            // A counter id never defined.
+            ("proxy_increment_metric", Some("NotFound"), None),
+        ]
+    );
+}
