@@ -13,9 +13,10 @@ use crate::commands;
 
 /// Build, verify and invoke the WebAssembly plugins of a cargo workspace.
 ///
-/// Each plugin (a member with a `.buildrc` beside its `Cargo.toml`, or a
-/// `[package.metadata.wasmkit]` table) is built with its own settings,
-/// then loaded in wasmtime and exercised the way its host will.
+/// Each plugin (a member with a `cdylib` library target, a `.buildrc`
+/// beside its `Cargo.toml`, or a `[package.metadata.wasmkit]` table) is
+/// built with its own settings, then loaded in wasmtime and exercised the
+/// way its host will.
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo-wasmkit",
@@ -114,6 +115,8 @@ pub enum Command {
     Config(commands::config::ConfigArgs),
     /// Create a new plugin, ready to build, verify and invoke
     New(commands::new::NewArgs),
+    /// Show where the compile cache is and how much it holds; `cache clean` empties it
+    Cache(commands::cache::CacheArgs),
 }
 
 /// The cargo flags for choosing packages, features and profile.

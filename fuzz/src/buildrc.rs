@@ -133,6 +133,7 @@ fn resolve(
     .collect();
     match config::resolve(
         &PLUGIN,
+        wasmkit_core::plugin::PluginReason::CdylibTarget,
         buildrc.map(|rc| rc.path.clone()),
         &layers,
         &CliOverrides::default(),

@@ -10,9 +10,19 @@
 //! artifact intact and its record stale, never an artifact that looks
 //! current.
 //!
+//! The record also says whether the artifact passed verification, and
+//! against which host ([`Verification`]): a build writes it once verify
+//! has run, so that `invoke -p` runs only what passed.
+//!
 //! `invoke -p` and `verify` find artifacts with [`locate`] and decide
 //! whether to trust them with [`ArtifactLocation::state`] or
 //! [`is_up_to_date`].
+
+mod state;
+mod verification;
+
+pub use state::{ArtifactState, is_up_to_date};
+pub use verification::{Verification, VerificationResult};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -201,6 +211,9 @@ pub struct ArtifactRecord {
     /// is, the next build does not copy, wrap and hash it again.
     #[serde(default)]
     pub cargo_artifact_stamp: Option<FileStamp>,
+    /// Whether the artifact passed verification, and against which host.
+    #[serde(default)]
+    pub verification: Verification,
 }
 
 /// A file's size and modification time, to tell whether it was rewritten.
@@ -235,6 +248,8 @@ pub(crate) struct ArtifactFacts {
     pub(crate) size: u64,
     pub(crate) sha256: String,
     pub(crate) cargo_artifact_stamp: Option<FileStamp>,
+    /// What verification said of these very bytes, if anything.
+    pub(crate) verification: Verification,
 }
 
 impl ArtifactFacts {
@@ -244,7 +259,16 @@ impl ArtifactFacts {
             size: bytes.len() as u64,
             sha256: sha256_hex(bytes),
             cargo_artifact_stamp,
+            verification: Verification::default(),
         }
+    }
+
+    /// Keeps `previous`'s verification when it was of the same bytes.
+    pub(crate) fn verified_as(mut self, previous: Option<&ArtifactRecord>) -> ArtifactFacts {
+        if let Some(previous) = previous.filter(|p| p.sha256 == self.sha256) {
+            self.verification = previous.verification.clone();
+        }
+        self
     }
 }
 
@@ -294,6 +318,7 @@ impl ArtifactRecord {
             status: ArtifactStatus::Fresh,
             tool_version: TOOL_VERSION.to_string(),
             cargo_artifact_stamp: facts.cargo_artifact_stamp,
+            verification: facts.verification,
         }
     }
 
@@ -325,6 +350,7 @@ impl ArtifactRecord {
             size: self.size,
             sha256: self.sha256.clone(),
             cargo_artifact_stamp: self.cargo_artifact_stamp,
+            verification: self.verification.clone(),
         }
     }
 
@@ -407,149 +433,23 @@ impl ArtifactRecord {
     }
 }
 
-/// What is known about a plugin's artifact.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ArtifactState {
-    /// No artifact, or no record of how it was built.
-    Missing,
-    /// The last build of the plugin failed or was interrupted.
-    Stale(ArtifactRecord),
-    /// Built by a successful build, but its sources or settings changed since.
-    Outdated {
-        /// The record.
-        record: ArtifactRecord,
-        /// What changed.
-        why: String,
-    },
-    /// Built by the last build, from the sources and settings as they are.
-    Current(ArtifactRecord),
-}
-
-impl ArtifactState {
-    /// The record when the artifact is current, else a diagnostic saying why
-    /// it cannot be used (`missing-artifact` or `stale-artifact`) and how to
-    /// rebuild it.
-    pub fn into_current(
-        self,
-        plugin: &PluginConfig,
-        location: &ArtifactLocation,
-    ) -> Result<ArtifactRecord, Diagnostics> {
-        let origin = wasmkit_core::display_path(&location.wasm);
-        let help = format!("build it with `cargo wasmkit build -p {}`", plugin.name());
-        let d = match self {
-            ArtifactState::Current(record) => return Ok(record),
-            ArtifactState::Missing => Diagnostic::error(
-                codes::MISSING_ARTIFACT,
-                format!("plugin `{}` has not been built", plugin.name()),
-            ),
-            ArtifactState::Stale(_) => Diagnostic::error(
-                codes::STALE_ARTIFACT,
-                format!(
-                    "the artifact of plugin `{}` is stale: its last build failed or was interrupted",
-                    plugin.name()
-                ),
-            ),
-            ArtifactState::Outdated { why, .. } => Diagnostic::error(
-                codes::STALE_ARTIFACT,
-                format!(
-                    "the artifact of plugin `{}` is out of date: {why}",
-                    plugin.name()
-                ),
-            ),
-        };
-        Err(d.with_origin(origin).with_help(help).into())
-    }
-}
-
-impl ArtifactLocation {
-    /// The record, if there is one.
-    pub fn read_record(&self) -> Result<Option<ArtifactRecord>, Diagnostics> {
-        if !self.record.is_file() {
-            return Ok(None);
-        }
-        ArtifactRecord::read(&self.record).map(Some)
-    }
-
-    /// Whether the artifact exists, was written by the last build of the
-    /// plugin, and is newer than its sources with the same settings. An
-    /// unreadable record counts as missing.
-    pub fn state(&self, plugin: &PluginConfig) -> ArtifactState {
-        let record = match self.read_record() {
-            Ok(Some(record)) if self.wasm.is_file() => record,
-            _ => return ArtifactState::Missing,
-        };
-        if !record.is_fresh() {
-            return ArtifactState::Stale(record);
-        }
-        if let Some(setting) = record.settings_mismatch(plugin) {
-            return ArtifactState::Outdated {
-                why: format!("it was built with another `{setting}`"),
-                record,
-            };
-        }
-        if !artifact_newer_than_sources(plugin, &record) {
-            return ArtifactState::Outdated {
-                why: "its sources changed since it was built".to_string(),
-                record,
-            };
-        }
-        ArtifactState::Current(record)
-    }
-}
-
-/// Whether `record` is fresh, matches `plugin`'s settings, and its artifact
-/// is at least as new as the newest file of the package (below its
-/// directory, skipping `target/` and hidden directories), its `.buildrc`,
-/// and the workspace's `Cargo.toml` and `Cargo.lock`.
-///
-/// Path dependencies outside the package directory are not looked at;
-/// cargo's own fingerprints cover them when the plugin is rebuilt.
-pub fn is_up_to_date(plugin: &PluginConfig, record: &ArtifactRecord) -> bool {
-    record.is_fresh()
-        && record.settings_mismatch(plugin).is_none()
-        && artifact_newer_than_sources(plugin, record)
-}
-
-fn artifact_newer_than_sources(plugin: &PluginConfig, record: &ArtifactRecord) -> bool {
-    let Some(built) = modified(&record.path) else {
-        return false;
+/// Records `verification` in the record at `location`, if that record still
+/// describes the artifact with `sha256` (the caller holds the build
+/// directory lock, so it does unless the file was changed by hand).
+pub(crate) fn record_verification(
+    location: &ArtifactLocation,
+    sha256: &str,
+    verification: Verification,
+) -> Result<Option<ArtifactRecord>, Diagnostics> {
+    let Some(mut record) = location.read_record()? else {
+        return Ok(None);
     };
-    let mut newest = newest_below(plugin.dir());
-    let inputs = [
-        plugin.buildrc_path.clone(),
-        Some(record.workspace_root.join("Cargo.toml")),
-        Some(record.workspace_root.join("Cargo.lock")),
-    ];
-    for path in inputs.iter().flatten() {
-        newest = newest.max(modified(path));
+    if record.sha256 != sha256 {
+        return Ok(None);
     }
-    newest.is_none_or(|n| n <= built)
-}
-
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
-}
-
-fn newest_below(dir: &Path) -> Option<SystemTime> {
-    let mut newest = None;
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return None;
-    };
-    for entry in entries.flatten() {
-        let Ok(file_type) = entry.file_type() else {
-            continue;
-        };
-        let name = entry.file_name();
-        if file_type.is_dir() {
-            let hidden = name.to_string_lossy().starts_with('.');
-            if name != "target" && !hidden {
-                newest = newest.max(newest_below(&entry.path()));
-            }
-        } else {
-            newest = newest.max(entry.metadata().and_then(|m| m.modified()).ok());
-        }
-    }
-    newest
+    record.verification = verification;
+    record.write(&location.record)?;
+    Ok(Some(record))
 }
 
 /// Marks the record at `location` stale, atomically, before a build, and
@@ -656,6 +556,7 @@ mod tests {
             status,
             tool_version: TOOL_VERSION.into(),
             cargo_artifact_stamp: None,
+            verification: Verification::default(),
         }
     }
 
@@ -675,6 +576,10 @@ mod tests {
         assert_eq!(json["status"], "fresh");
         assert_eq!(json["kind"], "core-module");
         assert_eq!(json["tags"][0]["applied_as"], "cfg");
+        assert_eq!(
+            json["verification"],
+            serde_json::json!({"result": "not-run", "host": null, "settings_sha256": null})
+        );
         assert_eq!(ArtifactRecord::read(&location.record).expect("read"), fresh);
 
         let previous = mark_stale(&location).expect("mark");

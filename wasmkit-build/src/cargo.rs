@@ -1,16 +1,20 @@
 //! Running one cargo invocation: its JSON messages on stdout tell which
 //! plugin produced which `.wasm` and which failed; its stderr (errors,
-//! `Compiling` lines) always reaches the user.
+//! `Compiling` lines) always reaches the user. Both pipes are read to
+//! their end whatever happens ([`crate::pipe`]); a pipe that cannot be
+//! read is reported, and cargo, which would block on it, is stopped.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::Mutex;
 
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Artifact, Message};
 use wasmkit_core::{MessageFormat, PluginConfig, Shell};
 
 use crate::display::{BuildDisplay, parse_cargo_progress, strip_ansi};
+use crate::pipe::{self, PipeRead};
 use crate::plan::{CrateTarget, Invocation};
 
 /// What one cargo run did.
@@ -24,6 +28,8 @@ pub(crate) struct InvocationOutcome {
     pub(crate) artifacts: Vec<Option<PathBuf>>,
     /// Per member: whether the compiler reported errors in its package.
     pub(crate) errors: Vec<bool>,
+    /// Cargo's output could not be read (why): what it said may be lost.
+    pub(crate) read_error: Option<String>,
 }
 
 impl InvocationOutcome {
@@ -45,6 +51,7 @@ pub(crate) fn run(
         status: None,
         artifacts: vec![None; members],
         errors: vec![false; members],
+        read_error: None,
     };
     let mut command = invocation.command();
     command
@@ -68,9 +75,24 @@ pub(crate) fn run(
     // Cargo's last reported unit total, shared with the stdout side so that a
     // finished unit can say `N/M`.
     let total = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        scope.spawn(|| forward_stderr(stderr, invocation, display, &total));
-        read_messages(
+    // Either reader stops cargo when its pipe cannot be read to the end:
+    // cargo would block on it, and the other pipe would never end.
+    let child = Mutex::new(child);
+    let stop = |read: &PipeRead| {
+        if !read.drained {
+            let mut child = child
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _ = child.kill();
+        }
+    };
+    let (stdout_read, stderr_read) = std::thread::scope(|scope| {
+        let stderr_side = scope.spawn(|| {
+            let read = forward_stderr(stderr, invocation, display, &total);
+            stop(&read);
+            read
+        });
+        let read = read_messages(
             stdout,
             invocation,
             plugins,
@@ -79,7 +101,23 @@ pub(crate) fn run(
             &total,
             &mut outcome,
         );
+        stop(&read);
+        (read, stderr_side.join().ok())
     });
+    let failed = [
+        Some(("stdout", stdout_read)),
+        stderr_read.map(|r| ("stderr", r)),
+    ];
+    for (pipe, read) in failed.into_iter().flatten() {
+        if let Some(e) = read.error {
+            outcome
+                .read_error
+                .get_or_insert(format!("cannot read cargo's {pipe}: {e}"));
+        }
+    }
+    let mut child: Child = child
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     outcome.status = child.wait().ok();
     outcome
 }
@@ -92,71 +130,68 @@ fn read_messages(
     display: &BuildDisplay<'_>,
     total: &std::sync::atomic::AtomicUsize,
     outcome: &mut InvocationOutcome,
-) {
+) -> PipeRead {
     let json = shell.format() == MessageFormat::Json;
-    let mut reader = BufReader::new(stdout);
-    let mut raw = Vec::new();
-    loop {
-        raw.clear();
-        match reader.read_until(b'\n', &mut raw) {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let line = String::from_utf8_lossy(&raw);
-        let line = line.trim_end_matches(['\n', '\r']);
-        // One line at a time, because with `--message-format json` the line
-        // itself is passed on unchanged.
-        let Some(Ok(message)) = Message::parse_stream(line.as_bytes()).next() else {
-            continue;
-        };
-        match &message {
-            Message::CompilerArtifact(artifact) => {
-                for (i, member) in invocation.members.iter().enumerate() {
-                    let plugin = &plugins[member.plugin];
-                    if artifact.package_id != plugin.package.id {
-                        continue;
-                    }
-                    if let Some(path) = wasm_of(artifact, &member.crate_target) {
-                        outcome.artifacts[i] = Some(path);
-                        display.compiled(member.plugin);
-                    }
-                }
-                // Until cargo reports its own `N/M`, count artifacts.
-                if total.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-                    display.unit_finished(invocation);
-                }
-            }
-            Message::CompilerMessage(compiler) => {
-                if matches!(
-                    compiler.message.level,
-                    DiagnosticLevel::Error | DiagnosticLevel::Ice
-                ) {
+    pipe::read_lines(
+        stdout,
+        || false,
+        |raw| {
+            let line = String::from_utf8_lossy(raw);
+            let line = line.trim_end_matches('\r');
+            // One line at a time, because with `--message-format json` the line
+            // itself is passed on unchanged.
+            let Some(Ok(message)) = Message::parse_stream(line.as_bytes()).next() else {
+                return;
+            };
+            match &message {
+                Message::CompilerArtifact(artifact) => {
                     for (i, member) in invocation.members.iter().enumerate() {
-                        if compiler.package_id == plugins[member.plugin].package.id {
-                            outcome.errors[i] = true;
+                        let plugin = &plugins[member.plugin];
+                        if artifact.package_id != plugin.package.id {
+                            continue;
+                        }
+                        if let Some(path) = wasm_of(artifact, &member.crate_target) {
+                            outcome.artifacts[i] = Some(path);
+                            display.compiled(member.plugin);
                         }
                     }
+                    // Until cargo reports its own `N/M`, count artifacts.
+                    if total.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+                        display.unit_finished(invocation);
+                    }
                 }
-                if !json && let Some(rendered) = &compiler.message.rendered {
-                    display.cargo_text(rendered);
+                Message::CompilerMessage(compiler) => {
+                    if matches!(
+                        compiler.message.level,
+                        DiagnosticLevel::Error | DiagnosticLevel::Ice
+                    ) {
+                        for (i, member) in invocation.members.iter().enumerate() {
+                            if compiler.package_id == plugins[member.plugin].package.id {
+                                outcome.errors[i] = true;
+                            }
+                        }
+                    }
+                    if !json && let Some(rendered) = &compiler.message.rendered {
+                        display.cargo_text(rendered);
+                    }
                 }
+                Message::TextLine(text) => {
+                    // Not a message cargo_metadata knows; JSON stays on stdout,
+                    // anything else is for people.
+                    if json && text.starts_with('{') {
+                        shell.out(text);
+                    } else if !text.is_empty() {
+                        display.cargo_line(text);
+                    }
+                    return;
+                }
+                _ => {}
             }
-            Message::TextLine(text) => {
-                // Not a message cargo_metadata knows; JSON stays on stdout,
-                // anything else is for people.
-                if json && text.starts_with('{') {
-                    shell.out(text);
-                } else if !text.is_empty() {
-                    display.cargo_line(text);
-                }
-                continue;
+            if json {
+                shell.out(line);
             }
-            _ => {}
-        }
-        if json {
-            shell.out(line);
-        }
-    }
+        },
+    )
 }
 
 /// The `.wasm` of `artifact` if it is the plugin's crate: its cdylib, or
@@ -184,47 +219,30 @@ fn wasm_of(artifact: &Artifact, crate_target: &CrateTarget) -> Option<PathBuf> {
 /// Passes cargo's stderr on, line by line, through the display. Cargo's
 /// own progress bar (only asked for when bars are drawn) updates the bars
 /// instead of being printed. Lines are split at `\r` as well as `\n`
-/// because that is how cargo redraws its bar.
+/// when bars are drawn, because that is how cargo redraws its bar.
 fn forward_stderr(
     stderr: impl Read,
     invocation: &Invocation,
     display: &BuildDisplay<'_>,
     total: &std::sync::atomic::AtomicUsize,
-) {
-    let mut reader = BufReader::new(stderr);
-    let mut segment: Vec<u8> = Vec::new();
-    let emit = |segment: &[u8]| {
-        let text = String::from_utf8_lossy(segment);
-        if display.has_bars() {
-            if let Some((done, all)) = parse_cargo_progress(&text) {
-                total.store(all, std::sync::atomic::Ordering::Relaxed);
-                display.compiling(invocation, done, Some(all));
-                return;
+) -> PipeRead {
+    pipe::read_lines(
+        stderr,
+        || display.has_bars(),
+        |segment| {
+            let text = String::from_utf8_lossy(segment);
+            if display.has_bars() {
+                if let Some((done, all)) = parse_cargo_progress(&text) {
+                    total.store(all, std::sync::atomic::Ordering::Relaxed);
+                    display.compiling(invocation, done, Some(all));
+                    return;
+                }
+                // Cargo clears its bar with an escape sequence or spaces.
+                if strip_ansi(&text).trim().is_empty() {
+                    return;
+                }
             }
-            // Cargo clears its bar with an escape sequence or spaces.
-            if strip_ansi(&text).trim().is_empty() {
-                return;
-            }
-        }
-        display.cargo_line(&text);
-    };
-    loop {
-        let chunk = match reader.fill_buf() {
-            Ok([]) | Err(_) => break,
-            Ok(chunk) => chunk,
-        };
-        let len = chunk.len();
-        for &byte in chunk {
-            if byte == b'\n' || (byte == b'\r' && display.has_bars()) {
-                emit(&segment);
-                segment.clear();
-            } else {
-                segment.push(byte);
-            }
-        }
-        reader.consume(len);
-    }
-    if !segment.is_empty() {
-        emit(&segment);
-    }
+            display.cargo_line(&text);
+        },
+    )
 }

@@ -101,8 +101,8 @@ fn run(
                 .collect();
             format!(
                 "batched with {}: same target, profile, RUSTFLAGS and default-feature settings, \
-                 no cfg tags, and no feature that changes a dependency's features, \
-                 so cargo builds them in parallel",
+                 no cfg tags, no feature that changes a dependency's features, \
+                 and none depends on another, so cargo builds them in parallel",
                 others.join(", ")
             )
         }
@@ -127,6 +127,19 @@ fn run(
              run has the same target, profile, RUSTFLAGS and default-feature settings"
             .to_string(),
         Grouping::Alone(AloneReason::Retry) => "alone: retried after its batch failed".to_string(),
+        Grouping::Alone(AloneReason::Related {
+            other,
+            depends_on_other,
+        }) => {
+            let how = if *depends_on_other {
+                format!("it depends on plugin `{other}`")
+            } else {
+                format!("plugin `{other}` depends on it")
+            };
+            format!(
+                "alone: {how}, and one cargo run would build the dependency once, with the features of both"
+            )
+        }
     };
     let _ = writeln!(out, "  cargo run {n} of {runs}, {why}");
     let _ = writeln!(out, "  command: {}", invocation.command_line());

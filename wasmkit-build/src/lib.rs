@@ -6,7 +6,9 @@
 //! messages, checking (and installing) wasm targets ([`toolchain`]),
 //! wrapping core modules into components ([`component`]), and the
 //! artifacts with their records ([`artifact`]), which `invoke` and `verify`
-//! read. [`build`] ties these together. It also owns `verify` ([`verify`]:
+//! read. [`build`] ties these together, and [`pipeline`] runs a build and
+//! then verify under the build directory's lock, and decides what
+//! `invoke -p` runs. It also owns `verify` ([`verify`]:
 //! what an artifact is and whether it works in its host, running wasm only
 //! through `wasmkit-invoke`: its runtime and limits, and for proxy-wasm
 //! modules its checks and mock host) and `new` ([`scaffold`]).
@@ -21,6 +23,8 @@ mod cargo;
 pub mod component;
 mod display;
 mod explain;
+mod pipe;
+pub mod pipeline;
 pub mod plan;
 mod run;
 pub mod scaffold;
@@ -28,4 +32,5 @@ pub mod toolchain;
 pub mod verify;
 
 pub use artifact::{ArtifactLocation, ArtifactRecord, ArtifactState, is_up_to_date, locate};
+pub use pipeline::{BuildDirLock, BuildSteps, build_and_verify, plugin_artifact};
 pub use run::{BuildOptions, BuildOutcome, BuiltArtifact, build};

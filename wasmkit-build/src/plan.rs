@@ -10,9 +10,14 @@
 //! - the features enabled for it do not enable features of dependencies:
 //!   cargo unifies dependency features within one invocation, so a plugin
 //!   whose feature turns on `dep:x`, `x/y`, `x?/y` or an optional dependency
-//!   would change what its batch-mates link.
+//!   would change what its batch-mates link;
+//! - neither depends on the other, directly or through other workspace
+//!   members: cargo builds a package once per run, with the union of the
+//!   features asked of it, so the features (or feature tags) of a plugin
+//!   that another plugin depends on would reach that other plugin's build.
 //!
-//! Every other plugin gets an invocation of its own.
+//! Every other plugin gets an invocation of its own. What a plugin's
+//! settings can reach is worked out in [`reach`].
 //!
 //! `RUSTFLAGS` of a plugin reach cargo as `CARGO_ENCODED_RUSTFLAGS`, after
 //! any flags of the user's environment, and the build goes to a target
@@ -24,16 +29,21 @@
 //! Plugins without `RUSTFLAGS` leave the environment as it is, so cargo
 //! applies the user's `RUSTFLAGS` (or config) itself, the same for each.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use cargo_metadata::{Package, Target};
+use cargo_metadata::Target;
 use sha2::{Digest, Sha256};
 use wasmkit_core::config::{ComponentMode, TagUse};
 use wasmkit_core::{Diagnostic, Diagnostics, PluginConfig, codes};
+
+mod reach;
+
+use reach::relation;
+pub use reach::{DependencyFeatureUse, MemberDependencies, dependency_feature_use};
 
 /// Which of a plugin's crates becomes its `.wasm`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,15 +100,6 @@ impl fmt::Display for CrateTarget {
     }
 }
 
-/// A feature that changes dependency features, and the entry that does it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DependencyFeatureUse {
-    /// The feature that was enabled (or `default`).
-    pub feature: String,
-    /// The entry reached from it: `dep:x`, `x/y`, `x?/y`, or an optional dependency's name.
-    pub entry: String,
-}
-
 /// Why a plugin is built in an invocation of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AloneReason {
@@ -109,6 +110,13 @@ pub enum AloneReason {
     /// No other selected plugin has the same target, profile, `RUSTFLAGS`
     /// and default-feature settings.
     NoPartner,
+    /// It depends on another selected plugin, or another depends on it.
+    Related {
+        /// The other plugin.
+        other: String,
+        /// Whether this plugin depends on the other (else the other on it).
+        depends_on_other: bool,
+    },
     /// It was built in a batch that failed before it was built, and is
     /// retried alone to find out whether it builds.
     Retry,
@@ -213,6 +221,8 @@ pub struct CargoContext {
     pub target_dir: PathBuf,
     /// `RUSTFLAGS` of the environment.
     pub env_rustflags: EnvRustflags,
+    /// Each workspace member's workspace dependencies, transitively.
+    pub member_dependencies: MemberDependencies,
 }
 
 /// One plugin in an invocation.
@@ -297,6 +307,8 @@ pub fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
     // (key, members) in order of first appearance, so runs follow workspace order.
     let mut batches: Vec<(SharedSettings, Vec<Member>)> = Vec::new();
     let mut alone: Vec<(Member, AloneReason)> = Vec::new();
+    // Why a plugin could not join a batch of its settings: a relation.
+    let mut kept_apart: BTreeMap<usize, AloneReason> = BTreeMap::new();
 
     for (index, plugin) in plugins.iter().enumerate() {
         let crate_target = match CrateTarget::of(plugin) {
@@ -315,18 +327,44 @@ pub fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
             continue;
         }
         let key = SharedSettings::of(plugin);
-        match batches.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, members)) => members.push(member),
-            None => batches.push((key, vec![member])),
+        let mut joined = false;
+        for (_, members) in batches.iter_mut().filter(|(k, _)| *k == key) {
+            let conflict = members.iter().find_map(|m| {
+                let other = &plugins[m.plugin];
+                let deps = &ctx.member_dependencies;
+                Some((
+                    m.plugin,
+                    relation(plugin, other, deps)?,
+                    relation(other, plugin, deps)?,
+                ))
+            });
+            match conflict {
+                Some((other, this_reason, other_reason)) => {
+                    kept_apart.entry(index).or_insert(this_reason);
+                    kept_apart.entry(other).or_insert(other_reason);
+                }
+                None => {
+                    members.push(member.clone());
+                    joined = true;
+                    break;
+                }
+            }
+        }
+        if !joined {
+            batches.push((key, vec![member]));
         }
     }
 
     let mut invocations: Vec<Invocation> = Vec::new();
     for (settings, members) in batches {
-        let grouping = if members.len() > 1 {
-            Grouping::Batch
-        } else {
-            Grouping::Alone(AloneReason::NoPartner)
+        let grouping = match members.as_slice() {
+            [_, _, ..] => Grouping::Batch,
+            [one] => Grouping::Alone(
+                kept_apart
+                    .remove(&one.plugin)
+                    .unwrap_or(AloneReason::NoPartner),
+            ),
+            [] => continue,
         };
         invocations.push(invocation(plugins, members, grouping, settings, ctx));
     }
@@ -397,78 +435,6 @@ pub fn features_of(plugin: &PluginConfig) -> Vec<String> {
         }
     }
     names
-}
-
-/// Whether enabling `requested` (with `default` unless `no_default`, or
-/// every feature with `all`) would enable features of a dependency, and
-/// through which entry. Follows feature-to-feature references transitively.
-pub fn dependency_feature_use(
-    package: &Package,
-    requested: &[String],
-    no_default: bool,
-    all: bool,
-) -> Option<DependencyFeatureUse> {
-    let optional: BTreeSet<&str> = package
-        .dependencies
-        .iter()
-        .filter(|d| d.optional)
-        .map(|d| d.rename.as_deref().unwrap_or(&d.name))
-        .collect();
-    feature_closure_hit(&package.features, &optional, requested, no_default, all)
-}
-
-fn feature_closure_hit(
-    features: &BTreeMap<String, Vec<String>>,
-    optional: &BTreeSet<&str>,
-    requested: &[String],
-    no_default: bool,
-    all: bool,
-) -> Option<DependencyFeatureUse> {
-    let mut roots: Vec<String> = if all {
-        features.keys().cloned().collect()
-    } else {
-        requested.to_vec()
-    };
-    if !no_default && !all && features.contains_key("default") {
-        roots.push("default".to_string());
-    }
-    let enables_dependency = |entry: &str| {
-        entry.starts_with("dep:")
-            || entry.contains('/')
-            || (optional.contains(entry) && !features.contains_key(entry))
-    };
-    for root in roots {
-        let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut work = vec![root.clone()];
-        while let Some(name) = work.pop() {
-            if !seen.insert(name.clone()) {
-                continue;
-            }
-            let Some(entries) = features.get(&name) else {
-                // A name that is no feature of the package: an optional
-                // dependency's implicit feature, or `dep/feat` from FEATURES.
-                if enables_dependency(&name) {
-                    return Some(DependencyFeatureUse {
-                        feature: root,
-                        entry: name,
-                    });
-                }
-                continue;
-            };
-            for entry in entries {
-                if enables_dependency(entry) {
-                    return Some(DependencyFeatureUse {
-                        feature: root,
-                        entry: entry.clone(),
-                    });
-                }
-                if features.contains_key(entry) {
-                    work.push(entry.clone());
-                }
-            }
-        }
-    }
-    None
 }
 
 /// The target directory of builds with `flags`: cargo's own when there are
@@ -620,57 +586,8 @@ pub fn shell_quote(word: &str) -> String {
 mod tests {
     use super::*;
 
-    fn features(pairs: &[(&str, &[&str])]) -> BTreeMap<String, Vec<String>> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.iter().map(ToString::to_string).collect()))
-            .collect()
-    }
-
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(ToString::to_string).collect()
-    }
-
-    #[test]
-    fn own_features_stay_batchable() {
-        let f = features(&[("extra", &[]), ("more", &["extra"])]);
-        let optional = BTreeSet::new();
-        assert_eq!(
-            feature_closure_hit(&f, &optional, &names(&["more"]), false, false),
-            None
-        );
-    }
-
-    #[test]
-    fn dependency_features_are_found_transitively() {
-        let f = features(&[
-            ("a", &["b"]),
-            ("b", &["serde?/derive"]),
-            ("c", &["dep:log"]),
-            ("d", &["log"]),
-            ("default", &["c"]),
-        ]);
-        let optional: BTreeSet<&str> = ["log"].into_iter().collect();
-        let hit = feature_closure_hit(&f, &optional, &names(&["a"]), true, false);
-        assert_eq!(
-            hit,
-            Some(DependencyFeatureUse {
-                feature: "a".into(),
-                entry: "serde?/derive".into()
-            })
-        );
-        // `default` counts unless default features are off.
-        let hit = feature_closure_hit(&f, &optional, &[], false, false);
-        assert_eq!(hit.map(|h| h.entry), Some("dep:log".to_string()));
-        assert_eq!(feature_closure_hit(&f, &optional, &[], true, false), None);
-        // An optional dependency's name as a feature entry.
-        let hit = feature_closure_hit(&f, &optional, &names(&["d"]), true, false);
-        assert_eq!(hit.map(|h| h.entry), Some("log".to_string()));
-        // `--all-features` enables everything.
-        assert!(feature_closure_hit(&f, &optional, &[], true, true).is_some());
-        // `dep/feat` given directly.
-        let hit = feature_closure_hit(&f, &optional, &names(&["serde/std"]), true, false);
-        assert_eq!(hit.map(|h| h.entry), Some("serde/std".to_string()));
     }
 
     #[test]

@@ -17,7 +17,10 @@ use crate::cargo::{self, InvocationOutcome};
 use crate::component;
 use crate::display::BuildDisplay;
 use crate::explain;
-use crate::plan::{self, CargoContext, CrateTarget, EnvRustflags, Invocation, Member};
+use crate::pipeline::BuildDirLock;
+use crate::plan::{
+    self, CargoContext, CrateTarget, EnvRustflags, Invocation, Member, MemberDependencies,
+};
 use crate::toolchain::Toolchain;
 
 /// How to build.
@@ -59,12 +62,14 @@ impl BuildOutcome {
 
 /// Builds `plugins` (as `Project::select` resolved them), each with its own
 /// settings. Status, progress and cargo's messages go to `shell`; the
-/// outcome says what was built and why anything was not.
+/// outcome says what was built and why anything was not. The caller holds
+/// the build directory's lock for as long as the records must stay its own.
 pub fn build(
     project: &Project,
     plugins: &[PluginConfig],
     options: &BuildOptions,
     shell: &Shell,
+    _lock: &BuildDirLock,
 ) -> BuildOutcome {
     let start = Instant::now();
     let mut outcome = BuildOutcome::default();
@@ -201,6 +206,7 @@ fn cargo_context(project: &Project, shell: &Shell) -> CargoContext {
         progress: shell.progress_allowed(),
         target_dir: project.target_dir().to_path_buf(),
         env_rustflags: EnvRustflags::from_env(),
+        member_dependencies: MemberDependencies::of(project.members()),
     }
 }
 
@@ -218,6 +224,8 @@ enum Settled {
     CargoFailed(Option<std::process::ExitStatus>),
     /// Cargo succeeded without producing the plugin's `.wasm` (from this crate).
     NoWasm(CrateTarget),
+    /// Cargo's output could not be read (why), so what it built is unknown.
+    OutputLost(String),
 }
 
 fn settle(invocation: &Invocation, i: usize, result: &InvocationOutcome) -> Settled {
@@ -229,6 +237,9 @@ fn settle(invocation: &Invocation, i: usize, result: &InvocationOutcome) -> Sett
     }
     if let Some(path) = &result.artifacts[i] {
         return Settled::Built(path.clone());
+    }
+    if let Some(why) = &result.read_error {
+        return Settled::OutputLost(why.clone());
     }
     match (result.success(), invocation.members.len() > 1) {
         // Cargo stopped before building this one (an error before compiling,
@@ -277,6 +288,9 @@ impl Settled {
                 "cargo succeeded but produced no `.wasm` from the plugin's {crate_target} for `{}`",
                 plugin.target.value
             )),
+            Settled::OutputLost(why) => build_failed(plugin, "")
+                .with_note(why.clone())
+                .with_note("what cargo said about this plugin may be lost"),
             Settled::Built(_) | Settled::Retry => build_failed(plugin, ""),
         };
         d.with_help(explain)
@@ -328,7 +342,8 @@ fn finish(
             .map_err(|e| Diagnostics::from(wrap_failed(plugin, &built, &e)))?
     };
     artifact::write_atomically(&location.wasm, &bytes)?;
-    let facts = ArtifactFacts::of(&bytes, stamp);
+    // Bytes verified before (the same artifact rebuilt) keep their verdict.
+    let facts = ArtifactFacts::of(&bytes, stamp).verified_as(previous);
     let record = ArtifactRecord::fresh(plugin, project.root(), &location, cargo_artifact, facts);
     record.write(&location.record)?;
     Ok(record)

@@ -13,13 +13,33 @@
 //! cargo (`RUSTUP_TOOLCHAIN`, `cargo +toolchain`, `rust-toolchain.toml`).
 //!
 //! Installing needs rustup: `rustup target add <target>`, run in the
-//! workspace root for the same reason.
+//! workspace root for the same reason. rustup is not safe to run twice at
+//! once (two installs race on its `downloads/` and `tmp/` directories and
+//! on the toolchain's files), so installs are serialised with a file lock
+//! in the rustup home (`$RUSTUP_HOME`, else `~/.rustup`): every process of
+//! the user agrees on that directory because rustup itself does, whatever
+//! their target or cache directories, and the race is over what lives
+//! there. The targets are looked at again once the lock is held, so that
+//! of several runs that found a target missing only the first installs it.
+//!
+//! A target counts as installed when its `lib` directory is there and, in a
+//! rustup toolchain, rustup's manifest of the target's standard library
+//! (`lib/rustlib/manifest-rust-std-<target>`), which rustup writes only
+//! after every file of the component: a half-finished install by another
+//! process does not count.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use wasmkit_core::lock::{FileLock, LockKind};
 use wasmkit_core::{Diagnostic, Diagnostics, PluginConfig, Shell, codes};
+
+/// The lock file, in the rustup home, that serialises `rustup target add`.
+pub const RUSTUP_LOCK_FILE: &str = "cargo-wasmkit-target-add.lock";
+
+/// What the wait for the rustup lock is called on stderr.
+const RUSTUP_LOCK_WHAT: &str = "rustup target installs";
 
 /// The toolchain cargo will build with.
 #[derive(Clone, Debug)]
@@ -88,13 +108,31 @@ impl Toolchain {
         })
     }
 
-    /// Whether the standard library for `target` is installed.
+    /// Whether the standard library for `target` is installed, completely.
     pub fn has_target(&self, target: &str) -> bool {
-        self.sysroot
-            .join("lib/rustlib")
-            .join(target)
-            .join("lib")
-            .is_dir()
+        let rustlib = self.sysroot.join("lib/rustlib");
+        if !rustlib.join(target).join("lib").is_dir() {
+            return false;
+        }
+        // `components` marks a toolchain rustup manages.
+        !rustlib.join("components").is_file()
+            || rustlib
+                .join(format!("manifest-rust-std-{target}"))
+                .is_file()
+    }
+
+    /// The rustup home: `$RUSTUP_HOME` (rustup sets it for the tools it
+    /// runs), else the directory holding this toolchain's `toolchains/`,
+    /// else `~/.rustup`.
+    pub fn rustup_home(&self) -> Option<PathBuf> {
+        if let Some(home) = std::env::var_os("RUSTUP_HOME").filter(|h| !h.is_empty()) {
+            return Some(PathBuf::from(home));
+        }
+        let toolchains = self.sysroot.parent()?;
+        if toolchains.file_name().is_some_and(|n| n == "toolchains") {
+            return toolchains.parent().map(Path::to_path_buf);
+        }
+        std::env::home_dir().map(|home| home.join(".rustup"))
     }
 
     /// Makes sure `target` is installed, installing it with rustup if it is
@@ -129,6 +167,16 @@ impl Toolchain {
                 ));
             return Err(d.into());
         };
+        // Held until the install is over; a lock that cannot be had (a
+        // read-only rustup home) leaves the install to fail or succeed alone.
+        let _lock = self.rustup_home().and_then(|home| {
+            let path = home.join(RUSTUP_LOCK_FILE);
+            FileLock::acquire(&path, LockKind::Exclusive, RUSTUP_LOCK_WHAT, shell).ok()
+        });
+        if self.has_target(target) {
+            // Another run installed it while this one waited.
+            return Ok(());
+        }
         shell.status("Installing", format_args!("target {target} ({command})"));
         // Captured, so rustup's download bars do not run through ours; shown
         // when it fails.
@@ -161,17 +209,37 @@ impl Toolchain {
     }
 }
 
+/// Makes sure `target` is installed for the toolchain that builds the
+/// workspace at `workspace_root`, as a build does, with no plugin to name.
+pub fn ensure_installed(
+    workspace_root: &Path,
+    target: &str,
+    shell: &Shell,
+) -> Result<(), Diagnostics> {
+    match Toolchain::locate(workspace_root) {
+        Ok(toolchain) => toolchain.ensure_target(target, &[], shell),
+        Err(why) => Err(Diagnostic::error(
+            codes::TARGET_MISSING,
+            format!("cannot check whether the `{target}` target is installed"),
+        )
+        .with_note(why)
+        .into()),
+    }
+}
+
 fn missing(target: &str, plugins: &[&PluginConfig], sysroot: &Path) -> Diagnostic {
     let names: Vec<String> = plugins.iter().map(|p| format!("`{}`", p.name())).collect();
     let plural = if names.len() == 1 { "" } else { "s" };
-    let mut d = Diagnostic::error(
-        codes::TARGET_MISSING,
+    let message = if names.is_empty() {
+        format!("the `{target}` target is not installed")
+    } else {
         format!(
             "the `{target}` target, needed by plugin{plural} {}, is not installed",
             names.join(", ")
-        ),
-    )
-    .with_note(format!("toolchain: {}", sysroot.display()));
+        )
+    };
+    let mut d = Diagnostic::error(codes::TARGET_MISSING, message)
+        .with_note(format!("toolchain: {}", sysroot.display()));
     for plugin in plugins {
         if plugin.target.location.is_some() {
             d = plugin.target.locate(d, "this target");
@@ -229,5 +297,17 @@ mod tests {
         };
         assert!(toolchain.has_target("wasm32-wasip1"));
         assert!(!toolchain.has_target("wasm32-wasip2"));
+
+        // In a rustup toolchain, only once rustup has written the
+        // component's manifest, its last step.
+        std::fs::write(dir.path().join("lib/rustlib/components"), "rustc\n").expect("write");
+        assert!(!toolchain.has_target("wasm32-wasip1"));
+        std::fs::write(
+            dir.path()
+                .join("lib/rustlib/manifest-rust-std-wasm32-wasip1"),
+            "file:lib/rustlib/wasm32-wasip1/lib/libstd.rlib\n",
+        )
+        .expect("write");
+        assert!(toolchain.has_target("wasm32-wasip1"));
     }
 }

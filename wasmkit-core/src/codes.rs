@@ -102,6 +102,8 @@ pub const COMPONENT_WRAP: Code = Code::failure("component-wrap");
 pub const STALE_ARTIFACT: Code = Code::failure("stale-artifact");
 /// A plugin has no built artifact yet.
 pub const MISSING_ARTIFACT: Code = Code::input("missing-artifact");
+/// `invoke -p` refused an artifact that failed verification.
+pub const UNVERIFIED_ARTIFACT: Code = Code::failure("unverified-artifact");
 
 // Reading wasm.
 /// The file is not WebAssembly (empty, text, truncated header).
@@ -124,6 +126,8 @@ pub const UNKNOWN_FUNCTION: Code = Code::input("unknown-function");
 pub const AMBIGUOUS_FUNCTION: Code = Code::input("ambiguous-function");
 /// A parameter or result type that WAVE cannot write (resource, future, stream).
 pub const UNSUPPORTED_TYPE: Code = Code::input("unsupported-type");
+/// The count of further errors of a run, past those shown in full.
+pub const ERRORS_NOT_SHOWN: Code = Code::input("errors-not-shown");
 /// An invalid `--dir`, `--env`, `--timeout` or similar option value.
 pub const INVALID_OPTION: Code = Code::input("invalid-option");
 /// Instantiation failed (a missing import, a start function that trapped).

@@ -11,13 +11,14 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::buildrc::Buildrc;
 use crate::codes;
 use crate::diagnostic::{Diagnostic, Diagnostics, Label, SourceFile};
 use crate::keys::Key;
 use crate::metadata::{MetadataTable, MetadataValue, TableKind};
+use crate::plugin::PluginReason;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -190,7 +191,7 @@ impl ComponentMode {
 }
 
 /// `HOST`: which host verify models.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HostKind {
     /// wasmtime with WASI 0.2 (components) or preview1 (modules).
@@ -267,6 +268,8 @@ pub struct Feature {
 pub struct PluginConfig {
     /// The package, as cargo describes it.
     pub package: cargo_metadata::Package,
+    /// Why it is a plugin.
+    pub reason: PluginReason,
     /// The `.buildrc`, if there is one.
     pub buildrc_path: Option<PathBuf>,
     /// `EXTRA_TAGS` plus `--tags`.
@@ -486,14 +489,13 @@ impl PluginConfig {
             "package": self.package.name,
             "version": self.package.version.to_string(),
             "manifest_path": self.package.manifest_path,
+            "plugin": serde_json::to_value(&self.reason).unwrap_or_default(),
             "buildrc": self.buildrc_path,
             "settings": settings,
         })
     }
 }
 
-/// Cargo's directory name for a profile: `dev` and `test` build into
-/// `debug`, `release` and `bench` into `release`, others into their name.
 /// Settings rows (name, value, origin) as aligned lines
 /// `  NAME  value  origin`, for `config` and `build --explain`: an empty
 /// value shows as `-`, and the value column is at most `max_width` wide.
@@ -519,6 +521,8 @@ pub fn settings_table<'a>(
         .collect()
 }
 
+/// Cargo's directory name for a profile: `dev` and `test` build into
+/// `debug`, `release` and `bench` into `release`, others into their name.
 pub fn profile_dir_name(profile: &str) -> &str {
     match profile {
         "dev" | "test" => "debug",
@@ -610,6 +614,7 @@ impl Layers<'_> {
 /// Resolves every setting of `package` from its layers and the command line.
 pub fn resolve(
     package: &cargo_metadata::Package,
+    reason: PluginReason,
     buildrc_path: Option<PathBuf>,
     layers: &Layers<'_>,
     cli: &CliOverrides,
@@ -686,6 +691,7 @@ pub fn resolve(
         .unwrap_or_else(|| {
             Resolved::default_because(None, "envoy for proxy-wasm modules, wasmtime otherwise")
         });
+    let host = host_for_kind(host, &target.value, component.value);
     let verify_config = resolver
         .scalar(Key::VerifyConfig, |s| {
             if s.is_empty() {
@@ -806,6 +812,7 @@ pub fn resolve(
     }
     Ok(PluginConfig {
         package: package.clone(),
+        reason,
         buildrc_path,
         tags,
         features,
@@ -820,6 +827,38 @@ pub fn resolve(
         verify_invoke,
         verify_expect,
     })
+}
+
+/// A `HOST` the workspace sets for everyone (its filters, typically) that
+/// names a proxy-wasm host does not apply to a plugin that builds a
+/// component, which no proxy-wasm host can load: the component is verified
+/// against wasmtime, and the origin says why. Set on the plugin itself, the
+/// same `HOST` stands, and verify reports the mismatch.
+fn host_for_kind(
+    host: Resolved<Option<HostKind>>,
+    target: &str,
+    component: ComponentMode,
+) -> Resolved<Option<HostKind>> {
+    let inherited = matches!(host.origin, Origin::WorkspaceMetadata { .. });
+    let proxy_host = matches!(host.value, Some(HostKind::Envoy | HostKind::Higress));
+    // wasm32-wasip2 links a component; COMPONENT wraps a module into one.
+    let builds_component = target == "wasm32-wasip2" || component != ComponentMode::None;
+    if !(inherited && proxy_host && builds_component) {
+        return host;
+    }
+    let why = if component == ComponentMode::None {
+        format!("`{target}` builds a component")
+    } else {
+        format!("`COMPONENT={}` makes a component", component.as_str())
+    };
+    Resolved::default_because(
+        Some(HostKind::Wasmtime),
+        format!(
+            "{why}; `host = \"{}\"` ({}) is for proxy-wasm modules",
+            host.value.map_or("", HostKind::as_str),
+            host.origin
+        ),
+    )
 }
 
 fn push_feature(features: &mut Vec<Feature>, name: String, origin: &Origin) {

@@ -1,10 +1,12 @@
 //! Configuration and diagnostics shared by every `cargo wasmkit` command.
 //!
-//! This crate owns: finding a workspace's plugins ([`workspace`]), reading
+//! This crate owns: finding a workspace's plugins ([`workspace`], and why
+//! each is one: [`plugin`]), reading
 //! their `.buildrc` files ([`buildrc`]) and `wasmkit` metadata tables
 //! ([`metadata`]), resolving their settings with provenance ([`config`]),
 //! the one [`Diagnostic`] type with its renderings, the exit codes
-//! ([`ExitStatus`]), and the terminal ([`Shell`]).
+//! ([`ExitStatus`]), the terminal ([`Shell`]), and the file locks that keep
+//! concurrent runs apart ([`lock`]).
 //!
 //! It must not run wasm or depend on wasmtime; that is `wasmkit-invoke`'s.
 
@@ -14,7 +16,9 @@ pub mod config;
 pub mod diagnostic;
 mod exit;
 pub mod keys;
+pub mod lock;
 pub mod metadata;
+pub mod plugin;
 pub mod shell;
 pub mod suggest;
 pub mod workspace;

@@ -63,6 +63,8 @@ pub struct MetadataTable {
     pub file: Arc<SourceFile>,
     /// The keys set, in file order.
     pub entries: Vec<MetadataEntry>,
+    /// `plugin = true|false` (package tables only), with the value's span.
+    pub plugin: Option<(bool, Range<usize>)>,
 }
 
 impl MetadataTable {
@@ -123,11 +125,33 @@ impl MetadataTable {
 
         let mut entries = Vec::new();
         let mut errors = Vec::new();
+        let mut plugin = None;
         for (name, value) in table.iter() {
             let key_span = table
                 .key(name)
                 .and_then(toml_edit::Key::span)
                 .unwrap_or(0..0);
+            if name == "plugin" && kind == TableKind::Package {
+                let span = value.span().unwrap_or(key_span);
+                match value.as_bool() {
+                    Some(b) => plugin = Some((b, span)),
+                    None => errors.push(
+                        Diagnostic::error(
+                            codes::METADATA_TYPE,
+                            format!(
+                                "`plugin` in `[{}]` must be a boolean (`true` or `false`)",
+                                kind.table_name()
+                            ),
+                        )
+                        .with_label(Label::primary(
+                            &file,
+                            span,
+                            format!("found {}", describe_item(value)),
+                        )),
+                    ),
+                }
+                continue;
+            }
             let Some(key) = Key::from_metadata_name(name) else {
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_KEY,
@@ -179,6 +203,7 @@ impl MetadataTable {
                 path: path.to_path_buf(),
                 file,
                 entries,
+                plugin,
             }))
         } else {
             Err(Diagnostics(errors))
@@ -283,6 +308,25 @@ host = "higress"
         let host = table.get(Key::Host).unwrap();
         assert_eq!(&text[host.span.clone()], "\"higress\"");
         assert_eq!(table.file.line_column(host.span.start), (8, 8));
+    }
+
+    #[test]
+    fn plugin_is_a_boolean_of_package_tables_only() {
+        let text = "[package]\nname = \"p\"\n[package.metadata.wasmkit]\nplugin = false\n";
+        let table = parse(text).unwrap().unwrap();
+        let (value, span) = table.plugin.clone().unwrap();
+        assert!(!value);
+        assert_eq!(&text[span], "false");
+        let errors = parse("[package.metadata.wasmkit]\nplugin = \"no\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errors[0].code.name(), "metadata-type");
+        let workspace = MetadataTable::parse(
+            Path::new("Cargo.toml"),
+            "[workspace.metadata.wasmkit]\nplugin = false\n",
+            TableKind::Workspace,
+        );
+        assert_eq!(workspace.unwrap_err().0[0].code.name(), "unknown-key");
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::codes;
 use crate::config::{self, CliOverrides, Layers, PluginConfig};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::metadata::{MetadataTable, TableKind};
+use crate::plugin::{self, Membership, PluginReason};
 use crate::suggest::did_you_mean;
 
 /// The file name of the per-plugin settings file.
@@ -145,14 +146,10 @@ impl Project {
         self.metadata.workspace_packages().into_iter()
     }
 
-    /// Whether a package is a plugin: a `.buildrc` beside its `Cargo.toml`,
-    /// or a `[package.metadata.wasmkit]` table.
+    /// Whether a package is a plugin when the workspace's plugins are
+    /// listed (see [`plugin::membership`]).
     pub fn is_plugin(package: &Package) -> bool {
-        buildrc_path(package).is_file()
-            || package
-                .metadata
-                .get("wasmkit")
-                .is_some_and(serde_json::Value::is_object)
+        matches!(plugin::membership(package), Membership::Plugin(_))
     }
 
     /// The member whose manifest the command was run against (cargo's
@@ -164,10 +161,11 @@ impl Project {
         })
     }
 
-    /// Resolves the settings of one plugin.
+    /// Resolves the settings of one plugin, a plugin for `reason`.
     pub fn plugin_config(
         &self,
         package: &Package,
+        reason: PluginReason,
         cli: &CliOverrides,
     ) -> Result<PluginConfig, Diagnostics> {
         let rc_path = buildrc_path(package);
@@ -189,6 +187,7 @@ impl Project {
         };
         config::resolve(
             package,
+            reason,
             buildrc_path,
             &Layers {
                 buildrc: buildrc.as_ref(),
@@ -231,34 +230,41 @@ impl Project {
             }
         }
 
-        let chosen: Vec<&Package> = if !selection.packages.is_empty() {
-            let mut chosen = Vec::new();
+        let listed = |p: &Package| match plugin::membership(p) {
+            Membership::Plugin(reason) => Some(reason),
+            Membership::OptedOut | Membership::Not => None,
+        };
+        let chosen: Vec<(&Package, PluginReason)> = if !selection.packages.is_empty() {
+            let mut chosen: Vec<(&Package, PluginReason)> = Vec::new();
             for name in &selection.packages {
                 match members.iter().find(|p| p.name.as_str() == name) {
                     None => errors.push(unknown(name, "-p")),
-                    Some(p) if !Project::is_plugin(p) => errors.push(not_a_plugin(p)),
-                    Some(p) => {
-                        if !chosen.iter().any(|c: &&Package| c.id == p.id) {
-                            chosen.push(*p);
+                    Some(p) => match plugin::named(p) {
+                        None => errors.push(not_a_plugin(p)),
+                        Some(reason) => {
+                            if !chosen.iter().any(|(c, _)| c.id == p.id) {
+                                chosen.push((*p, reason));
+                            }
                         }
-                    }
+                    },
                 }
             }
             chosen
-        } else if let Some(current) = self.current_package().filter(|p| {
-            Project::is_plugin(p) && !selection.workspace && selection.exclude.is_empty()
-        }) {
-            vec![current]
+        } else if let Some((current, reason)) = self
+            .current_package()
+            .filter(|_| !selection.workspace && selection.exclude.is_empty())
+            .and_then(|p| listed(p).map(|r| (p, r)))
+        {
+            vec![(current, reason)]
         } else {
             members
                 .iter()
-                .copied()
-                .filter(|p| Project::is_plugin(p))
+                .filter_map(|p| listed(p).map(|r| (*p, r)))
                 .collect()
         };
-        let chosen: Vec<&Package> = chosen
+        let chosen: Vec<(&Package, PluginReason)> = chosen
             .into_iter()
-            .filter(|p| !selection.exclude.iter().any(|e| e == p.name.as_str()))
+            .filter(|(p, _)| !selection.exclude.iter().any(|e| e == p.name.as_str()))
             .collect();
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
@@ -269,16 +275,14 @@ impl Project {
                 "no plugins selected",
             )
             .with_origin(crate::display_path(self.root()))
-            .with_note(
-                "a plugin is a workspace member with a `.buildrc` beside its `Cargo.toml` or a `[package.metadata.wasmkit]` table",
-            )
-            .with_help("add a `.buildrc` to a member, or create a plugin with `cargo wasmkit new`")
+            .with_note(PLUGIN_DEFINITION)
+            .with_help("add a `cdylib` library target or a `.buildrc` to a member, or create a plugin with `cargo wasmkit new`")
             .into());
         }
 
         let mut plugins = Vec::new();
-        for package in chosen {
-            match self.plugin_config(package, cli) {
+        for (package, reason) in chosen {
+            match self.plugin_config(package, reason, cli) {
                 Ok(p) => plugins.push(p),
                 Err(d) => errors.extend(d),
             }
@@ -303,19 +307,43 @@ impl Project {
     }
 }
 
+/// What makes a member a plugin, for diagnostics.
+const PLUGIN_DEFINITION: &str = "a plugin is a workspace member with a `cdylib` library target, a `.buildrc` beside its `Cargo.toml`, or a `[package.metadata.wasmkit]` table, unless that table says `plugin = false`";
+
 fn not_a_plugin(package: &Package) -> Diagnostic {
+    let manifest = package.manifest_path.as_std_path();
+    let shown = crate::display_path(manifest);
+    if plugin::membership(package) == Membership::OptedOut {
+        let d = Diagnostic::error(
+            codes::NOT_A_PLUGIN,
+            format!(
+                "package `{}` is not a wasmkit plugin: it opts out",
+                package.name
+            ),
+        )
+        .with_help("remove `plugin = false` from its `[package.metadata.wasmkit]` to build it");
+        let table = MetadataTable::read(manifest, Path::new(&shown), TableKind::Package);
+        return match table
+            .ok()
+            .flatten()
+            .and_then(|t| Some((t.plugin?.1, t.file)))
+        {
+            Some((span, file)) => {
+                d.with_label(crate::Label::primary(&file, span, "opted out here"))
+            }
+            None => d.with_origin(shown),
+        };
+    }
     Diagnostic::error(
         codes::NOT_A_PLUGIN,
-        format!("package `{}` is not a wasmkit plugin", package.name),
+        format!(
+            "package `{}` is not a wasmkit plugin: it has no `cdylib` library or `bin` target",
+            package.name
+        ),
     )
-    .with_origin(crate::display_path(package.manifest_path.as_std_path()))
-    .with_note(
-        "a plugin has a `.buildrc` beside its `Cargo.toml` or a `[package.metadata.wasmkit]` table",
-    )
-    .with_help(format!(
-        "create `{}` (it may be empty) to make it one",
-        crate::display_path(&buildrc_path(package))
-    ))
+    .with_origin(shown)
+    .with_note("a plugin is built to wasm from its `cdylib` library or from a binary")
+    .with_help("add `[lib] crate-type = [\"cdylib\"]` to its `Cargo.toml`")
 }
 
 /// Where a package's `.buildrc` would be.

@@ -42,6 +42,10 @@ pub struct Runner<'a> {
     pub format: Format,
 }
 
+/// Errors shown in full per run; the rest are counted, as rustc caps a
+/// flood of errors, and listed only in JSON output.
+pub const SHOWN_ERRORS: usize = 50;
+
 fn wave<V: WasmValue>(v: &V) -> String {
     wasm_wave::to_string(v).unwrap_or_else(|e| format!("<{e}>"))
 }
@@ -89,8 +93,10 @@ impl Runner<'_> {
     /// Runs every call in order on `session`. A call that fails with bad
     /// input is reported and the next one runs; after a guest failure (a
     /// trap, a timeout, an exit) the instance cannot be entered again, so
-    /// the remaining calls are reported as not run. Returns the worst exit
-    /// status.
+    /// the remaining calls are reported as not run. After
+    /// [`SHOWN_ERRORS`] errors, the others are only counted, and one line
+    /// at the end says how many there were (JSON output keeps them all).
+    /// Returns the worst exit status.
     pub fn run(
         &self,
         session: &mut Session,
@@ -100,6 +106,7 @@ impl Runner<'_> {
         let flush_each = self.results.is_terminal();
         let mut status = ExitStatus::Success;
         let mut stopped: Option<String> = None;
+        let (mut shown, mut hidden) = (0usize, 0usize);
         for call in calls {
             let outcome = match (call, &stopped) {
                 (Err(d), _) => Err(d),
@@ -126,7 +133,12 @@ impl Runner<'_> {
             };
             if let Err(d) = outcome {
                 status = status.worst(d.exit_status());
-                self.error(&d, diagnostics);
+                if self.format == Format::Json || shown < SHOWN_ERRORS {
+                    shown += 1;
+                    self.error(&d, diagnostics);
+                } else {
+                    hidden += 1;
+                }
             }
             if flush_each {
                 self.results.flush();
@@ -136,6 +148,20 @@ impl Runner<'_> {
             }
         }
         self.results.flush();
+        if hidden > 0 {
+            let noun = if hidden == 1 {
+                "error was"
+            } else {
+                "errors were"
+            };
+            diagnostics.report(&Diagnostic::error(
+                codes::ERRORS_NOT_SHOWN,
+                format!(
+                    "{hidden} more {noun} not shown, after the first {SHOWN_ERRORS} \
+                     (`--message-format json` reports every one)"
+                ),
+            ));
+        }
         status
     }
 

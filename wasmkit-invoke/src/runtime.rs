@@ -5,7 +5,7 @@ use wasmkit_core::{Diagnostic, codes, display_path};
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine, Module};
 
-use crate::cache::{CompileCache, Miss};
+use crate::cache::{CompileCache, Miss, SizeCap};
 use crate::input::{WasmInput, WasmKind};
 use crate::limits::EPOCH_TICK;
 
@@ -60,6 +60,9 @@ pub enum CacheOutcome {
     Disabled,
     /// Compiled; storing it failed (the reason).
     StoreFailed,
+    /// Compiled; the cache was not used because another user could have
+    /// written its entries (its directory or the entry is writable by them).
+    Untrusted,
 }
 
 /// The engine, its epoch ticker and its compile cache.
@@ -101,10 +104,13 @@ impl Runtime {
                     format!("cannot start the timer thread: {e}"),
                 )
             })?;
-        let cache = options
-            .cache_dir
-            .clone()
-            .map(|dir| CompileCache::new(dir, &engine));
+        let cache = match options.cache_dir.clone() {
+            Some(dir) => {
+                let cap = SizeCap::from_env()?;
+                Some(CompileCache::new(dir, &engine).with_max_bytes(cap.bytes))
+            }
+            None => None,
+        };
         Ok(Runtime {
             engine,
             cache,
@@ -141,7 +147,10 @@ impl Runtime {
                 outcome = CacheOutcome::ReplacedCorrupt;
             }
             Err(Miss::Corrupt) => outcome = CacheOutcome::ReplacedCorrupt,
-            Err(Miss::Absent) => {}
+            Err(Miss::Absent) if cache.is_trusted() => {}
+            Err(Miss::Absent | Miss::Untrusted) => {
+                return Ok((self.compile_fresh(input)?, CacheOutcome::Untrusted));
+            }
         }
         let compiled = self.compile_fresh(input)?;
         let serialized = match &compiled {
@@ -158,11 +167,17 @@ impl Runtime {
     }
 
     fn deserialize(&self, kind: WasmKind, serialized: &[u8]) -> Option<Compiled> {
-        // SAFETY: `serialized` passed the cache's length and SHA-256 check,
-        // so it is exactly the bytes that `serialize` produced for an engine
-        // with the same compatibility hash (part of the entry's key);
-        // wasmtime itself also checks the version and configuration header
-        // and returns an error on mismatch, which we treat as a miss.
+        // SAFETY: wasmtime runs these bytes as compiled code, trusting them
+        // to be what `serialize` wrote. They come from a cache entry that
+        // only this user (or root) can have written: the cache refuses an
+        // entry when it or its directory is owned by another user or
+        // writable by group or others. Its length and SHA-256 check only
+        // rules out a truncated or half-written entry, not a forged one.
+        // The entry's name carries the engine's compatibility hash, and
+        // wasmtime checks its own header (version, configuration) and
+        // returns an error on a mismatch, which is treated as a miss. What
+        // remains is a tamper by this same user, who can run code as
+        // themselves anyway.
         #[allow(unsafe_code)]
         unsafe {
             match kind {

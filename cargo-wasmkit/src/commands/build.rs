@@ -2,14 +2,10 @@
 //! settings, then verify what was built.
 
 use clap::Args;
-use wasmkit_build::BuildOptions;
-use wasmkit_build::verify::{self, VerifySettings};
-use wasmkit_core::workspace::Project;
-use wasmkit_core::{ExitStatus, MessageFormat, PluginConfig, Shell};
-use wasmkit_invoke::{Runtime, RuntimeOptions};
+use wasmkit_build::{BuildSteps, build_and_verify};
+use wasmkit_core::Shell;
 
 use super::CommandResult;
-use super::verify::{report, verify_limits};
 use crate::cli::CargoSelection;
 
 #[derive(Debug, Args)]
@@ -30,14 +26,6 @@ pub struct BuildArgs {
     pub deny_warnings: bool,
 }
 
-/// How `build_and_verify` runs.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BuildSteps {
-    pub explain: bool,
-    pub no_verify: bool,
-    pub deny_warnings: bool,
-}
-
 impl BuildArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
         let (project, selected) = self.selection.select(&self.tags)?;
@@ -49,48 +37,4 @@ impl BuildArgs {
         };
         Ok(build_and_verify(&project, &selected.plugins, steps, shell))
     }
-}
-
-/// Builds the plugins, prints their records (JSON) and diagnostics, then
-/// verifies what was built unless told not to. A plugin that fails
-/// verification fails the build.
-pub fn build_and_verify(
-    project: &Project,
-    plugins: &[PluginConfig],
-    steps: BuildSteps,
-    shell: &Shell,
-) -> ExitStatus {
-    let options = BuildOptions {
-        explain: steps.explain,
-    };
-    let outcome = wasmkit_build::build(project, plugins, &options, shell);
-    if shell.format() == MessageFormat::Json {
-        for built in &outcome.built {
-            shell.json(&built.record.to_json());
-        }
-    }
-    shell.diagnostics(&outcome.diagnostics);
-    let status = outcome.exit_status();
-    if steps.no_verify || outcome.built.is_empty() {
-        return status;
-    }
-    let runtime = match Runtime::new(&RuntimeOptions::with_default_cache(false)) {
-        Ok(r) => r,
-        Err(d) => {
-            shell.diagnostic(&d);
-            return status.worst(d.exit_status());
-        }
-    };
-    let targets: Vec<_> = outcome
-        .built
-        .iter()
-        .map(|b| verify::plugin_target(&plugins[b.plugin], b.record.path.clone()))
-        .collect();
-    let settings = VerifySettings {
-        limits: verify_limits(),
-        run_commands: false,
-        deny_warnings: steps.deny_warnings,
-    };
-    let reports = verify::verify(&runtime, &targets, &settings);
-    status.worst(report(shell, &reports, steps.deny_warnings))
 }

@@ -1,5 +1,5 @@
-//! `cargo wasmkit config`: each selected plugin's effective settings and
-//! where each came from.
+//! `cargo wasmkit config`: each selected plugin, why it is one, its
+//! effective settings and where each came from.
 
 use clap::Args;
 use wasmkit_core::config::settings_table;
@@ -35,6 +35,7 @@ impl ConfigArgs {
                 plugin.package.version,
                 wasmkit_core::display_path(plugin.dir())
             ));
+            shell.out(format_args!("  plugin: {}", plugin.reason));
             let rows = plugin.settings().into_iter();
             let rows = rows.map(|(key, value, origin)| (key.buildrc_name(), value, origin));
             for line in settings_table(rows, 48) {

@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
-use wasmkit_build::artifact::{ArtifactState, locate};
 use wasmkit_core::config::CliOverrides;
 use wasmkit_core::workspace::{PackageSelection, Project};
 use wasmkit_core::{
@@ -13,13 +12,13 @@ use wasmkit_core::{
 use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::runner::{Format, Runner};
+use wasmkit_invoke::runtime::CacheOutcome;
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
 use wasmkit_invoke::{
     OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
 };
 
 use super::CommandResult;
-use super::build::{BuildSteps, build_and_verify};
 use crate::cli::{ManifestArgs, ProfileArgs};
 
 #[derive(Debug, Args)]
@@ -57,6 +56,9 @@ pub struct InvokeArgs {
     /// Do not read or write the compile cache
     #[arg(long)]
     pub no_cache: bool,
+    /// Run the plugin's artifact even if it failed verification or was never verified
+    #[arg(long)]
+    pub no_verify: bool,
     #[command(flatten, next_help_heading = "Compilation Options")]
     pub profile: ProfileArgs,
     #[command(flatten, next_help_heading = "Manifest Options")]
@@ -86,6 +88,12 @@ impl InvokeArgs {
         };
         let started = Instant::now();
         let (mut session, cache) = Session::start(&runtime, &input, &options, &guest_out, None)?;
+        if cache == CacheOutcome::Untrusted {
+            shell.warn(
+                "the compile cache is writable by other users, so it was not used \
+                 (`cargo wasmkit cache` shows where it is)",
+            );
+        }
         shell.verbose(format_args!(
             "loaded {} ({cache:?}) in {:.1?}",
             display_path(&artifact),
@@ -159,7 +167,8 @@ impl InvokeArgs {
 
     /// The artifact to invoke and the calls: a file given first, or the
     /// built artifact of `-p` (or of the current directory's plugin), built
-    /// and verified first when it is missing or older than its sources.
+    /// and verified first when it is missing or older than its sources, and
+    /// verified first when its last verification did not pass.
     fn artifact(&self, shell: &Shell) -> Result<(PathBuf, Vec<String>), Diagnostics> {
         if self.package.is_none()
             && let Some(first) = self.args.first()
@@ -192,26 +201,7 @@ impl InvokeArgs {
                 .into());
             }
         };
-        let location = locate(&project, plugin);
-        if !matches!(location.state(plugin), ArtifactState::Current(_)) {
-            let status = build_and_verify(
-                &project,
-                std::slice::from_ref(plugin),
-                BuildSteps::default(),
-                shell,
-            );
-            if status != ExitStatus::Success {
-                return Err(Diagnostic::error(
-                    codes::BUILD_FAILED,
-                    format!(
-                        "cannot invoke `{}`: its build or verification failed",
-                        plugin.name()
-                    ),
-                )
-                .with_help("see the errors above")
-                .into());
-            }
-        }
-        Ok((location.wasm, self.args.clone()))
+        let wasm = wasmkit_build::plugin_artifact(&project, plugin, self.no_verify, shell)?;
+        Ok((wasm, self.args.clone()))
     }
 }

@@ -3,6 +3,7 @@
 //! stopped it.
 
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod invoke;
 pub mod new;
@@ -28,6 +29,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Invoke(args) => args.run(&shell),
         Command::Config(args) => args.run(&shell),
         Command::New(args) => args.run(&shell),
+        Command::Cache(args) => args.run(&shell),
     };
     match result {
         Ok(status) => status,

@@ -2,16 +2,13 @@
 //! way their host will.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 use wasmkit_build::artifact::locate;
-use wasmkit_build::verify::{
-    self, ArtifactReport, ExpectedCall, Verdict, VerifySettings, VerifyTarget,
-};
-use wasmkit_core::{Diagnostic, Diagnostics, ExitStatus, HostKind, MessageFormat, Shell, codes};
+use wasmkit_build::verify::{self, ExpectedCall, VerifySettings, VerifyTarget};
+use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Shell, codes};
 use wasmkit_invoke::call::CallSource;
-use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
+use wasmkit_invoke::{Runtime, RuntimeOptions};
 
 use super::CommandResult;
 use crate::cli::CargoSelection;
@@ -61,20 +58,10 @@ impl From<HostArg> for HostKind {
     }
 }
 
-/// Limits for every guest call verify makes: a callback that does not
-/// return within seconds would stall a real host's worker.
-pub fn verify_limits() -> Limits {
-    Limits {
-        timeout: Some(Duration::from_secs(5)),
-        fuel: None,
-        max_memory: 512 << 20,
-    }
-}
-
 impl VerifyArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
         let settings = VerifySettings {
-            limits: verify_limits(),
+            limits: verify::default_limits(),
             run_commands: self.run,
             deny_warnings: self.deny_warnings,
         };
@@ -85,7 +72,7 @@ impl VerifyArgs {
         };
         let runtime = Runtime::new(&RuntimeOptions::with_default_cache(false))?;
         let reports = verify::verify(&runtime, &targets, &settings);
-        let status = report(shell, &reports, self.deny_warnings);
+        let status = verify::print_reports(shell, &reports, self.deny_warnings);
         shell.diagnostics(&unavailable);
         let unavailable = Diagnostics(unavailable).exit_status();
         Ok(status.worst(unavailable))
@@ -165,25 +152,4 @@ impl VerifyArgs {
         }
         Ok((targets, unavailable))
     }
-}
-
-/// Prints one line per artifact and its diagnostics (or one JSON object per
-/// artifact), and returns the run's exit status.
-pub fn report(shell: &Shell, reports: &[ArtifactReport], deny_warnings: bool) -> ExitStatus {
-    let mut status = ExitStatus::Success;
-    for r in reports {
-        status = status.worst(r.exit_status(deny_warnings));
-        if shell.format() == MessageFormat::Json {
-            shell.json(&r.to_json());
-            continue;
-        }
-        let line = format!("{} in {:.1}ms", r.summary(), r.duration_ms);
-        match r.verdict {
-            Verdict::Pass => shell.status("Verified", line),
-            Verdict::Warn => shell.status_warn("Verified", format!("{line}, with warnings")),
-            Verdict::Fail => shell.status_error("Failed", line),
-        }
-        shell.diagnostics(&r.diagnostics);
-    }
-    status
 }

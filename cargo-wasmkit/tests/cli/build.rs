@@ -175,6 +175,27 @@ fn tags_change_the_artifact_and_reach_no_other_plugin() {
     assert_eq!(rec["tags"][0]["origin"]["kind"], "command-line");
 }
 
+/// A plugin that depends on another selected plugin is never in its cargo
+/// run: the other's feature tag would be unified into the dependency as
+/// this plugin links it.
+#[test]
+fn a_plugin_depending_on_another_gets_none_of_its_tags() {
+    let ws = Scratch::fixture("build-deps");
+    build_in(ws.path(), &["--explain"])
+        .expect_code(0)
+        .expect_stderr("alone: plugin `bt-dep-user` depends on it")
+        .expect_stderr("alone: it depends on plugin `bt-dep-base`")
+        .expect_stderr("--features bt-dep-base/loud --message-format");
+    let base = core_exports(&read(&artifact("debug", "bt-dep-base")));
+    assert!(has(&base, "base_loud"), "the tag applies: {base:?}");
+    let user = core_exports(&read(&artifact("debug", "bt-dep-user")));
+    assert!(has(&user, "dep_base"), "the dependency is linked: {user:?}");
+    assert!(
+        !has(&user, "base_loud"),
+        "the other plugin's tag leaked: {user:?}"
+    );
+}
+
 /// Builds A, then B (other tags, a feature that changes the shared
 /// dependency, other RUSTFLAGS), then A again: cargo's `fresh` flags say
 /// the second A compiled nothing.

@@ -72,6 +72,7 @@ fn examples_list_every_plugin_with_each_setting_and_its_source() {
         .stderr_eq(str![])
         .stdout_eq(str![[r#"
 json-guard 0.1.0 (examples/json-guard)
+  plugin: a `.buildrc` (examples/json-guard/.buildrc)
   EXTRA_TAGS           proxy_wasm_version_0_2_100 (cfg)  examples/json-guard/.buildrc:3:12
   FEATURES             -                                 default
   NO_DEFAULT_FEATURES  false                             default
@@ -85,6 +86,7 @@ json-guard 0.1.0 (examples/json-guard)
   VERIFY_EXPECT        -                                 default
 
 add-header 0.1.0 (examples/add-header)
+  plugin: a `.buildrc` (examples/add-header/.buildrc)
   EXTRA_TAGS           -              default
   FEATURES             -              default
   NO_DEFAULT_FEATURES  false          default
@@ -246,10 +248,10 @@ error[unknown-package]: package `alhpa` (from `-p`) is not a member of the works
         .assert()
         .code(2)
         .stderr_eq(str![[r#"
-error[not-a-plugin]: package `lib-only` is not a wasmkit plugin
+error[not-a-plugin]: package `lib-only` is not a wasmkit plugin: it has no `cdylib` library or `bin` target
 --> lib-only/Cargo.toml
- = note: a plugin has a `.buildrc` beside its `Cargo.toml` or a `[package.metadata.wasmkit]` table
- = help: create `lib-only/.buildrc` (it may be empty) to make it one
+ = note: a plugin is built to wasm from its `cdylib` library or from a binary
+ = help: add `[lib] crate-type = ["cdylib"]` to its `Cargo.toml`
 
 
 "#]]);

@@ -119,6 +119,44 @@ error[unknown-function]: the component exports no function `counter-ad`
 "#]]);
 }
 
+/// Many lines with one mistake: the first 50 errors in full, then one line
+/// with the count of the others; JSON keeps every one.
+#[test]
+fn a_flood_of_bad_lines_is_capped() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    let mut text = "counter-add(\"two\")\n".repeat(200);
+    text.push_str("counter-add(1)\n");
+    let calls = dir.write("calls.txt", text);
+    let out = invoke(&cache)
+        .current_dir(dir.path())
+        .arg(echo())
+        .arg("--calls-from")
+        .arg(&calls)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("error[wave-type]").count(), 50);
+    snapbox::assert_data_eq!(
+        stderr.into_owned(),
+        snapbox::file!["snapshots/invoke.capped.stderr"]
+    );
+
+    let json = invoke(&cache)
+        .current_dir(dir.path())
+        .args(["--message-format", "json"])
+        .arg(echo())
+        .arg("--calls-from")
+        .arg(&calls)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&json.stdout);
+    assert_eq!(stdout.matches("\"wave-type\"").count(), 200);
+    assert_eq!(String::from_utf8_lossy(&json.stderr), "");
+}
+
 #[test]
 fn calls_from_stdin() {
     let cache = Scratch::empty();
@@ -486,6 +524,31 @@ fn a_trap_reports_message_and_backtrace_and_stops_the_instance() {
     assert!(
         stderr.contains("error[instantiate-failed]: `add(2, 2)` was not run: the instance failed in an earlier call (`trap()`)"),
         "{stderr}"
+    );
+}
+
+/// The backtrace of a guest trap, frame by frame: names from the guest's
+/// name section, offsets into its code. Pinned, so that a change to how
+/// the tool is built (its release profile keeps no debug info) or to how
+/// traps are reported shows here.
+#[test]
+fn a_trap_backtrace_names_every_guest_frame() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "nested.wat",
+        "(module $nested\n  (func $innermost unreachable)\n  (func $middle call $innermost)\n  \
+         (func $outer (export \"outer\") call $middle))\n",
+    );
+    let out = invoke(&cache)
+        .current_dir(dir.path())
+        .args(["nested.wat", "outer()"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    snapbox::assert_data_eq!(
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        snapbox::file!["snapshots/invoke.trap_backtrace.stderr"]
     );
 }
 

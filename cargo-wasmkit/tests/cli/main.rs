@@ -9,8 +9,13 @@
 mod support;
 
 mod build;
+mod cache;
 mod catalogue;
 mod config;
 mod invoke;
+mod locks;
 mod new;
+mod sccache;
+mod verified;
 mod verify;
+mod zero_config;

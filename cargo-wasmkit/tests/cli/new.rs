@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use snapbox::{assert_data_eq, str};
+use snapbox::{assert_data_eq, file, str};
 
 use crate::support::{Run, Scratch, repo_root, shared_target_dir, wasmkit};
 
@@ -280,6 +280,28 @@ Next:
     );
     run.expect_code(0);
     assert_eq!(run.stdout, "\"Hello, world!\"\n5\n");
+}
+
+/// A workspace whose `[workspace.metadata.wasmkit]` sets `host = "envoy"`
+/// for its filters: a new component is verified against wasmtime, and
+/// `config` says why.
+#[test]
+fn a_component_in_an_envoy_workspace_builds_and_verifies() {
+    let ws = workspace(&format!(
+        "{ROOT}\n[workspace.metadata.wasmkit]\nhost = \"envoy\"\n"
+    ));
+    wasmkit_in(
+        ws.path(),
+        &["new", "plugins/nt-calc", "--kind", "component"],
+    )
+    .expect_code(0);
+    wasmkit_in(ws.path(), &["build", "-p", "nt-calc"])
+        .expect_code(0)
+        .expect_stderr("Verified nt-calc (component,")
+        .expect_stderr("host wasmtime");
+    let config = wasmkit_in(ws.path(), &["config", "-p", "nt-calc"]);
+    config.expect_code(0);
+    assert_data_eq!(config.stdout, file!["snapshots/new.envoy_workspace.stdout"]);
 }
 
 #[test]

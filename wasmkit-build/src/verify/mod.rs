@@ -13,10 +13,13 @@
 
 pub mod component;
 pub mod module;
+mod print;
 mod proxy_wasm;
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -26,7 +29,18 @@ use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{Limits, Runtime, WasmInput, WasmKind};
 
+pub use print::print_reports;
 pub use wasmkit_invoke::proxy_wasm::Check;
+
+/// Limits for every guest call verify makes: a callback that does not
+/// return within seconds would stall a real host's worker.
+pub fn default_limits() -> Limits {
+    Limits {
+        timeout: Some(Duration::from_secs(5)),
+        fuel: None,
+        max_memory: 512 << 20,
+    }
+}
 
 /// A call verify makes on a component, and the value it must return.
 #[derive(Clone, Debug)]
@@ -276,47 +290,60 @@ pub fn verify(
         .map_or(1, std::num::NonZero::get)
         .min(targets.len())
         .max(1);
+    verify_each(targets, workers, |target| {
+        verify_one(runtime, target, settings)
+    })
+}
+
+/// Runs `check` on every target, on `workers` threads, each target in
+/// isolation: a panic (a bug of ours) becomes that target's internal-error
+/// report, and every other report, finished before or after it, stands.
+fn verify_each(
+    targets: &[VerifyTarget],
+    workers: usize,
+    check: impl Fn(&VerifyTarget) -> ArtifactReport + Sync,
+) -> Vec<ArtifactReport> {
     let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<ArtifactReport>> = vec![None; targets.len()];
+    let slots: Mutex<Vec<Option<ArtifactReport>>> = Mutex::new(vec![None; targets.len()]);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(target) = targets.get(i) else { break };
-                        done.push((i, verify_one(runtime, target, settings)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        for handle in handles {
-            // A worker that panicked (a bug of ours) loses only its own
-            // artifacts, which are reported below as internal errors.
-            if let Ok(done) = handle.join() {
-                for (i, report) in done {
-                    slots[i] = Some(report);
+        for _ in 0..workers.max(1) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(target) = targets.get(i) else { break };
+                    let report = std::panic::catch_unwind(AssertUnwindSafe(|| check(target)))
+                        .unwrap_or_else(|payload| panicked(target, payload.as_ref()));
+                    slots.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(report);
                 }
-            }
+            });
         }
     });
     slots
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
         .into_iter()
         .zip(targets)
-        .map(|(slot, target)| {
-            slot.unwrap_or_else(|| {
-                let mut r = ArtifactReport::new(target);
-                r.diagnostics.push(Diagnostic::error(
-                    codes::TRAP,
-                    "internal error: verifying this artifact panicked (please report it)",
-                ));
-                r.verdict = Verdict::Fail;
-                r
-            })
-        })
+        .map(|(slot, target)| slot.unwrap_or_else(|| panicked(target, &"no report")))
         .collect()
+}
+
+/// The report of a target whose verification panicked.
+fn panicked(target: &VerifyTarget, payload: &(dyn std::any::Any + Send)) -> ArtifactReport {
+    let why = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic");
+    let mut report = ArtifactReport::new(target);
+    report.diagnostics.push(
+        Diagnostic::error(
+            codes::TRAP,
+            "internal error: verifying this artifact panicked (please report it)",
+        )
+        .with_note(format!("the panic: {why}")),
+    );
+    report.verdict = Verdict::Fail;
+    report
 }
 
 /// Verifies one artifact.
@@ -418,4 +445,42 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
         })
         .collect();
     target
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report of a check that passes, named after its target.
+    fn passed(target: &VerifyTarget) -> ArtifactReport {
+        ArtifactReport::new(target)
+    }
+
+    #[test]
+    fn a_panic_loses_only_its_own_report() {
+        let targets: Vec<VerifyTarget> = ["a", "b", "c", "d"]
+            .into_iter()
+            .map(|n| VerifyTarget::new(n, format!("{n}.wasm")))
+            .collect();
+        for workers in [1, 2, 4] {
+            let reports = verify_each(&targets, workers, |target| {
+                assert!(target.name != "b", "verifying b went wrong");
+                passed(target)
+            });
+            let names: Vec<&str> = reports.iter().map(|r| r.name.as_str()).collect();
+            assert_eq!(names, ["a", "b", "c", "d"]);
+            let verdicts: Vec<Verdict> = reports.iter().map(|r| r.verdict).collect();
+            assert_eq!(
+                verdicts,
+                [Verdict::Pass, Verdict::Fail, Verdict::Pass, Verdict::Pass],
+                "{workers} workers"
+            );
+            let d = &reports[1].diagnostics[0];
+            assert_eq!(
+                d.message,
+                "internal error: verifying this artifact panicked (please report it)"
+            );
+            assert_eq!(d.notes, ["the panic: verifying b went wrong"]);
+        }
+    }
 }

@@ -41,6 +41,20 @@ pub fn wasmkit() -> snapbox::cmd::Command {
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
 }
 
+/// [`wasmkit`] as a `std::process::Command`, for a run the test watches
+/// while it goes on.
+pub fn wasmkit_process() -> Command {
+    let mut cmd = Command::new(snapbox::cmd::cargo_bin!("cargo-wasmkit"));
+    cmd.arg("wasmkit")
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CI", "1")
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env_remove("NO_COLOR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    cmd
+}
+
 /// A copy of a fixture (or of any directory) in a fresh temporary directory.
 pub struct Scratch {
     dir: tempfile::TempDir,
@@ -134,12 +148,24 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 /// Builds a crate of a guest workspace (with plain cargo, not with the tool
 /// under test) and returns the `.wasm`. Runs once per (workspace, package,
 /// target) per test process; cargo's own lock serialises test processes.
+/// A missing target is installed the way the tool installs it, under the
+/// same lock, so that on a machine without wasm targets the test processes
+/// and the tool's runs do not race each other in rustup.
 pub fn build_guest(workspace: &Path, package: &str, target: &str) -> PathBuf {
     static BUILT: OnceLock<std::sync::Mutex<Vec<(PathBuf, String, String)>>> = OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
     let _guard = built
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let shell = wasmkit_core::Shell::new(
+        wasmkit_core::ColorChoice::Never,
+        wasmkit_core::MessageFormat::Human,
+        wasmkit_core::Verbosity::Normal,
+    );
+    if let Err(ds) = wasmkit_build::toolchain::ensure_installed(workspace, target, &shell) {
+        let text: Vec<String> = ds.0.iter().map(|d| d.render(false)).collect();
+        panic!("cannot install {target}:\n{}", text.join("\n"));
+    }
     let target_dir = shared_target_dir();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
