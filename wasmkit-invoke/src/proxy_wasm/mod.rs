@@ -72,6 +72,20 @@ impl ProxyWasmOptions<'_> {
     }
 }
 
+impl ProxyWasmOptions<'_> {
+    /// What `verify` runs for a plugin of this kind (its `PROXY_KIND`):
+    /// [`RunPlan::verify`] with these options' host, configuration and
+    /// limits. `verify` for a network filter or a service is
+    /// `run(runtime, module, &load(module, host), &options.verify_plan(kind))`.
+    pub fn verify_plan(&self, kind: PluginKind) -> RunPlan {
+        let mut plan = RunPlan::verify(HostProfile::new(self.host), kind);
+        plan.plugin_config = self.config.unwrap_or_default().to_vec();
+        plan.vm_config = self.vm_config.unwrap_or_default().to_vec();
+        plan.limits = self.limits;
+        plan
+    }
+}
+
 /// Whether the bytes are a core module that exports a
 /// `proxy_abi_version_*` marker or a `proxy_on_*` callback. Never panics;
 /// anything unreadable is not proxy-wasm.
@@ -201,9 +215,10 @@ pub fn verify_proxy_wasm(
     options: &ProxyWasmOptions<'_>,
 ) -> ProxyWasmReport {
     let loaded = load(module, options.host);
-    let mut plan = RunPlan::verify(HostProfile::new(options.host), PluginKind::Http);
-    plan.plugin_config = options.config.unwrap_or_default().to_vec();
-    plan.vm_config = options.vm_config.unwrap_or_default().to_vec();
-    plan.limits = options.limits;
-    run(runtime, module, &loaded, &plan)
+    run(
+        runtime,
+        module,
+        &loaded,
+        &options.verify_plan(PluginKind::Http),
+    )
 }

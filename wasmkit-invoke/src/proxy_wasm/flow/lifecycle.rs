@@ -8,6 +8,7 @@
 use wasmkit_core::{Diagnostic, codes};
 
 use super::{Failed, Run};
+use crate::proxy_wasm::abi::Host;
 use crate::proxy_wasm::checks::StartModel;
 use crate::proxy_wasm::host::{ROOT_ID, Restriction};
 use crate::proxy_wasm::plan::PluginKind;
@@ -66,24 +67,29 @@ impl Run<'_> {
     fn start(&mut self, model: StartModel) -> bool {
         let (outcome, detail) = match model {
             StartModel::Reactor { main } => {
+                // cpp-host `WasmBase::startVm`: `main(0, 0)` if exported,
+                // else `__main_void` (upstream since late 2024; the Higress
+                // fork looks up only `main`).
+                let mut ran = "`_initialize` ran";
                 let outcome = self
                     .call("_initialize", 0, &[], Restriction::StartUp)
                     .and_then(|_| {
                         if main {
+                            ran = "`_initialize` and `main` ran";
                             self.call("main", 0, &[0, 0], Restriction::StartUp)
                                 .map(|_| ())
+                        } else if self.host == Host::Envoy {
+                            self.call("__main_void", 0, &[], Restriction::StartUp)
+                                .map(|called| {
+                                    if called.is_some() {
+                                        ran = "`_initialize` and `__main_void` ran";
+                                    }
+                                })
                         } else {
                             Ok(())
                         }
                     });
-                (
-                    outcome,
-                    if main {
-                        "`_initialize` and `main` ran"
-                    } else {
-                        "`_initialize` ran"
-                    },
-                )
+                (outcome, ran)
             }
             StartModel::Command => (
                 self.call("_start", 0, &[], Restriction::StartUp)

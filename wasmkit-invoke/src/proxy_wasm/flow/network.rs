@@ -24,10 +24,8 @@ const PEER_REMOTE: u32 = 2;
 const DOWNSTREAM: usize = 2;
 const UPSTREAM: usize = 3;
 
-/// Why the connection ended early.
-enum End {
-    Outcome(RequestOutcome),
-}
+/// The connection ended early, with this outcome.
+struct End(RequestOutcome);
 
 impl Run<'_> {
     /// The connection, start to close; its data goes into the report.
@@ -36,7 +34,14 @@ impl Run<'_> {
         self.clear_resume();
         let outcome = match self.connection_traffic() {
             Ok(outcome) => outcome,
-            Err(End::Outcome(outcome)) => outcome,
+            Err(End(outcome)) => {
+                if let Some(at @ ("proxy_on_context_create" | "proxy_on_new_connection")) =
+                    self.failed_at
+                {
+                    self.explain_wrong_kind(at);
+                }
+                outcome
+            }
         };
         self.state().alive.remove(&HTTP_ID);
         let stream = &self.store.data().stream;
@@ -48,8 +53,8 @@ impl Run<'_> {
     }
 
     fn connection_traffic(&mut self) -> Result<RequestOutcome, End> {
-        self.net_call("proxy_on_context_create", &[HTTP_ID, ROOT_ID], DOWNSTREAM)?;
-        let raw = self.net_call("proxy_on_new_connection", &[HTTP_ID], DOWNSTREAM)?;
+        self.net_call("proxy_on_context_create", &[HTTP_ID, ROOT_ID])?;
+        let raw = self.net_call("proxy_on_new_connection", &[HTTP_ID])?;
         if raw != 0 && !self.take_resume(DOWNSTREAM) && !self.net_wait(DOWNSTREAM)? {
             return Ok(self.net_stall("proxy_on_new_connection", "the new connection"));
         }
@@ -93,22 +98,17 @@ impl Run<'_> {
                 _ => &[HTTP_ID],
             };
             self.call(name, HTTP_ID, args, Restriction::None)
-                .map_err(|Failed| End::Outcome(self.failed_outcome()))?;
+                .map_err(|Failed| End(self.failed_outcome()))?;
         }
         Ok(RequestOutcome::Completed)
     }
 
     /// Calls a connection callback, then what is due; a close the plugin
     /// asked for ends the connection.
-    fn net_call(
-        &mut self,
-        name: &'static str,
-        args: &[u32],
-        _stream_type: usize,
-    ) -> Result<u32, End> {
+    fn net_call(&mut self, name: &'static str, args: &[u32]) -> Result<u32, End> {
         let raw = self
             .stream_callback(name, args)
-            .ok_or_else(|| End::Outcome(self.failed_outcome()))?
+            .ok_or_else(|| End(self.failed_outcome()))?
             .0;
         self.net_closed()?;
         Ok(raw)
@@ -116,7 +116,7 @@ impl Run<'_> {
 
     fn net_closed(&mut self) -> Result<(), End> {
         match self.state().signals.close.take() {
-            Some((at, _)) => Err(End::Outcome(RequestOutcome::Reset { at: at.to_string() })),
+            Some((at, _)) => Err(End(RequestOutcome::Reset { at: at.to_string() })),
             None => Ok(()),
         }
     }
@@ -151,11 +151,7 @@ impl Run<'_> {
         data.live = true;
         let size = data.held.len() as u32;
         self.clear_resume();
-        let raw = self.net_call(
-            name,
-            &[HTTP_ID, size, u32::from(end_of_stream)],
-            stream_type,
-        )?;
+        let raw = self.net_call(name, &[HTTP_ID, size, u32::from(end_of_stream)])?;
         if raw == 0 || self.take_resume(stream_type) {
             self.pass_data(stream_type);
         }
@@ -184,7 +180,7 @@ impl Run<'_> {
             }
             self.net_closed()?;
             match self.advance() {
-                Err(Failed) => return Err(End::Outcome(self.failed_outcome())),
+                Err(Failed) => return Err(End(self.failed_outcome())),
                 Ok(false) => return Ok(false),
                 Ok(true) => {}
             }

@@ -80,10 +80,18 @@ impl Run<'_> {
                         "resume the {word} with `{}` when the plugin is done with it (from a callout response, after `proxy_set_effective_context`), or return Continue",
                         resume_call(self.abi, direction)
                     ));
-                    format!(
-                        "the {word}-headers callback returned {} ({raw}); the host stops all iteration until the plugin resumes the {word}, and nothing did, so {body_callback} is never called and {hangs}",
-                        abi::headers_action_name(raw)
-                    )
+                    if raw == 1 {
+                        // Honoured StopIteration: the body flowed, the
+                        // headers wait for the plugin.
+                        format!(
+                            "the {word}-headers callback returned StopIteration (1), which this host honours: the body went on to the plugin, but the headers wait until the plugin resumes the {word}, and nothing did (no body callback returned Continue either), so {hangs}"
+                        )
+                    } else {
+                        format!(
+                            "the {word}-headers callback returned {} ({raw}); the host stops all iteration until the plugin resumes the {word}, and nothing did, so {body_callback} is never called and {hangs}",
+                            abi::headers_action_name(raw)
+                        )
+                    }
                 };
                 let message = format!(
                     "the {word} never completes: `{callback}` returned {} and nothing resumed it",

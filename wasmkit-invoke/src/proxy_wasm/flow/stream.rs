@@ -175,11 +175,14 @@ impl Run<'_> {
             )
             .is_err()
         {
-            self.explain_missing_http_context();
+            self.explain_wrong_kind("proxy_on_context_create");
             return self.failed_outcome();
         }
         let request = self.plan.request.clone();
         if let ControlFlow::Break(end) = self.phase(Direction::Request, &request, false) {
+            if self.failed_at == Some("proxy_on_request_headers") {
+                self.explain_wrong_kind("proxy_on_request_headers");
+            }
             return end;
         }
         self.state().stream.request.headers_sent = true;
