@@ -230,3 +230,11 @@ fn a_service_verifies_with_its_proxy_kind_and_fails_as_an_http_filter() {
         .expect_stderr("missing ContextType on root_context")
         .expect_stderr("PROXY_KIND=service");
 }
+
+#[test]
+fn the_examples_scenarios_pass() {
+    let examples = crate::support::repo_root().join("examples");
+    let out = run(test_in(&examples).args(["-p", "json-guard", "-p", "add-header"]));
+    out.expect_code(0);
+    snapbox::assert_data_eq!(out.stdout, file!["snapshots/test/examples.stdout"]);
+}
