@@ -74,6 +74,7 @@ impl Harness {
             fuel: false,
             timeouts: true,
             cache_dir: None,
+            ..RuntimeOptions::default()
         })
         .expect("an engine");
         let input =
@@ -96,6 +97,7 @@ impl Harness {
                 fuel: None,
                 max_memory: 64 << 20,
             },
+            mocks: Vec::new(),
         };
         let session = self.session.get_or_insert_with(|| {
             Session::instantiate(

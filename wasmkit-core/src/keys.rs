@@ -32,11 +32,15 @@ pub enum Key {
     VerifyInvoke,
     /// `VERIFY_EXPECT`: the WAVE results those calls must return.
     VerifyExpect,
+    /// `VERIFY_MOCKS`: `NAME=VALUE` results for the component's imports in those calls.
+    VerifyMocks,
+    /// `VERIFY_HTTP`: requests verify sends to an HTTP component, and the statuses they must get.
+    VerifyHttp,
 }
 
 impl Key {
     /// Every key, in the order `config` shows them.
-    pub const ALL: [Key; 14] = [
+    pub const ALL: [Key; 16] = [
         Key::ExtraTags,
         Key::Features,
         Key::NoDefaultFeatures,
@@ -51,6 +55,8 @@ impl Key {
         Key::VerifyConfig,
         Key::VerifyInvoke,
         Key::VerifyExpect,
+        Key::VerifyMocks,
+        Key::VerifyHttp,
     ];
 
     /// The `.buildrc` spelling.
@@ -70,6 +76,8 @@ impl Key {
             Key::VerifyConfig => "VERIFY_CONFIG",
             Key::VerifyInvoke => "VERIFY_INVOKE",
             Key::VerifyExpect => "VERIFY_EXPECT",
+            Key::VerifyMocks => "VERIFY_MOCKS",
+            Key::VerifyHttp => "VERIFY_HTTP",
         }
     }
 
@@ -90,6 +98,8 @@ impl Key {
             Key::VerifyConfig => "verify-config",
             Key::VerifyInvoke => "verify-invoke",
             Key::VerifyExpect => "verify-expect",
+            Key::VerifyMocks => "verify-mocks",
+            Key::VerifyHttp => "verify-http",
         }
     }
 
@@ -108,7 +118,13 @@ impl Key {
     pub fn is_list(self) -> bool {
         matches!(
             self,
-            Key::ExtraTags | Key::Features | Key::Rustflags | Key::VerifyInvoke | Key::VerifyExpect
+            Key::ExtraTags
+                | Key::Features
+                | Key::Rustflags
+                | Key::VerifyInvoke
+                | Key::VerifyExpect
+                | Key::VerifyMocks
+                | Key::VerifyHttp
         )
     }
 

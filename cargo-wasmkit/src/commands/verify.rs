@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 use wasmkit_build::artifact::locate;
+use wasmkit_build::verify::http::ExpectedStatus;
 use wasmkit_build::verify::{self, ExpectedCall, VerifySettings, VerifyTarget};
 use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Shell, codes};
 use wasmkit_invoke::call::CallSource;
-use wasmkit_invoke::{Runtime, RuntimeOptions};
 
 use super::CommandResult;
-use crate::cli::CargoSelection;
+use crate::cli::{CargoSelection, OptLevelArg};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -32,12 +32,21 @@ pub struct VerifyArgs {
     /// The WAVE value the matching --invoke must return
     #[arg(long = "expect", value_name = "VALUE")]
     pub expect: Vec<String>,
+    /// Mock an import of the component for the --invoke calls: NAME=VALUE (added to the plugin's VERIFY_MOCKS)
+    #[arg(long = "mock", value_name = "NAME=VALUE")]
+    pub mock: Vec<String>,
+    /// A request to send to an HTTP component and the status it must get, e.g. 'GET /health -> 200'
+    #[arg(long = "http", value_name = "METHOD PATH -> STATUS")]
+    pub http: Vec<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
     /// Make warnings count as errors
     #[arg(long)]
     pub deny_warnings: bool,
+    /// How hard to optimise the code compiled for verification [default: baseline]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub opt_level: Option<OptLevelArg>,
 }
 
 /// `--host`.
@@ -70,7 +79,7 @@ impl VerifyArgs {
         } else {
             (self.file_targets()?, Vec::new())
         };
-        let runtime = Runtime::new(&RuntimeOptions::with_default_cache(false))?;
+        let runtime = verify::runtime(self.opt_level.map(Into::into))?;
         let reports = verify::verify(&runtime, &targets, &settings);
         let status = verify::print_reports(shell, &reports, self.deny_warnings);
         shell.diagnostics(&unavailable);
@@ -109,8 +118,28 @@ impl VerifyArgs {
         Ok((config, calls))
     }
 
+    fn mocks(&self) -> Vec<CallSource> {
+        self.mock
+            .iter()
+            .map(|m| CallSource {
+                file: wasmkit_core::SourceFile::new("<mock>", m.as_str()),
+                span: 0..m.len(),
+            })
+            .collect()
+    }
+
+    /// `--http`, which replaces a plugin's `VERIFY_HTTP`.
+    fn http_checks(&self) -> Result<Vec<ExpectedStatus>, Diagnostics> {
+        Ok(self
+            .http
+            .iter()
+            .map(|c| ExpectedStatus::argument(c))
+            .collect::<Result<_, _>>()?)
+    }
+
     fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         Ok(self
             .files
             .iter()
@@ -118,6 +147,8 @@ impl VerifyArgs {
                 host: self.host.map(HostKind::from),
                 config: config.clone(),
                 calls: calls.clone(),
+                mocks: self.mocks(),
+                http_checks: http_checks.clone(),
                 ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
             })
             .collect())
@@ -127,6 +158,7 @@ impl VerifyArgs {
     /// is reported, not verified.
     fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         let (project, selected) = self.selection.select(&[])?;
         let mut targets = Vec::new();
         let mut unavailable = selected.warnings;
@@ -144,6 +176,10 @@ impl VerifyArgs {
                     }
                     if !calls.is_empty() {
                         target.calls.clone_from(&calls);
+                    }
+                    target.mocks.extend(self.mocks());
+                    if !http_checks.is_empty() {
+                        target.http_checks.clone_from(&http_checks);
                     }
                     targets.push(target);
                 }

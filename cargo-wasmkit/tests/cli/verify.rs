@@ -167,11 +167,34 @@ fn a_component_import_nothing_provides_is_named() {
       Failed needs-host.wat (component, host wasmtime, [..]) in [..]ms
 error[unprovided-import]: the component imports `my:plugin/host@1.0.0`, which the wasmtime host profile does not provide
 --> needs-host.wat
- = note: the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets
+ = note: the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)
  = help: remove the import (check which dependency pulls it in), or run the component in a host that provides it
+ = help: to verify calls that do not depend on it, mock its functions with `VERIFY_MOCKS` (`NAME=VALUE`, `;`-separated)
 
 
 "#]]);
+}
+
+#[test]
+fn a_wasi_import_of_the_wrong_type_gets_the_linkers_reason() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "old-clock.wat",
+        r#"(component
+  (import "wasi:clocks/wall-clock@0.2.6" (instance
+    (export "now" (func (result u64)))))
+  (import "wasi:http/types@0.2.0" (instance
+    (export "fields" (type (sub resource)))))
+)
+"#,
+    );
+    verify(&cache)
+        .current_dir(dir.path())
+        .arg("old-clock.wat")
+        .assert()
+        .code(1)
+        .stderr_eq(snapbox::file!["snapshots/verify/wrong-type-import.stderr"]);
 }
 
 #[test]
@@ -399,4 +422,51 @@ fn warnings_pass_unless_denied() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("      Failed typo.wat"), "{stderr}");
+}
+
+#[test]
+fn verify_compiles_with_the_baseline_compiler_unless_told_and_v_says_so() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "plain.wat",
+        "(module (func (export \"f\") (result i32) i32.const 7))",
+    );
+    // Tail calls: a proposal Winch does not implement.
+    dir.write(
+        "tail.wat",
+        "(module (func $f (export \"f\") (return_call $f)))",
+    );
+    let compiled_by = |args: &[&str]| {
+        let out = verify(&cache)
+            .current_dir(dir.path())
+            .arg("-v")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("note: "))
+            .filter(|l| l.contains(": compiled by "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        compiled_by(&["plain.wat"]),
+        [
+            "plain.wat: compiled by winch (baseline (--opt-level baseline, the default of verify, build and test); Stored)"
+        ]
+    );
+    assert_eq!(
+        compiled_by(&["plain.wat", "--opt-level", "speed"]),
+        ["plain.wat: compiled by cranelift (optimised (--opt-level speed); Stored)"]
+    );
+    let tail = compiled_by(&["tail.wat"]);
+    assert_eq!(tail.len(), 1, "{tail:?}");
+    assert!(
+        tail[0].starts_with("tail.wat: compiled by cranelift-o0 (baseline (--opt-level baseline, the default of verify, build and test); Cranelift without optimisation, as Winch cannot compile it ("),
+        "{tail:?}"
+    );
 }

@@ -12,6 +12,7 @@
 //! parallel.
 
 pub mod component;
+pub mod http;
 pub mod module;
 mod print;
 mod proxy_wasm;
@@ -26,11 +27,23 @@ use serde::Serialize;
 use wasmkit_core::{Diagnostic, ExitStatus, HostKind, ProxyKind, Severity, codes, display_path};
 use wasmkit_invoke::call::CallSource;
 use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
-use wasmkit_invoke::runtime::Compiled;
-use wasmkit_invoke::{Limits, Runtime, WasmInput, WasmKind};
+use wasmkit_invoke::runtime::{Compiled, OptLevel};
+use wasmkit_invoke::{Limits, Runtime, RuntimeOptions, WasmInput, WasmKind};
 
 pub use print::print_reports;
 pub use wasmkit_invoke::proxy_wasm::Check;
+
+/// The runtime verify (and so `build` and `test`) compiles with: the
+/// default cache, time limits on, and the baseline compiler unless
+/// `opt_level` says otherwise. Each artifact is verified once, so the
+/// time it takes to compile is most of what a verify costs (issue 16):
+/// Winch compiles a module about twice as fast as optimising Cranelift.
+pub fn runtime(opt_level: Option<OptLevel>) -> Result<Runtime, Diagnostic> {
+    Runtime::new(&RuntimeOptions {
+        opt_level: opt_level.unwrap_or(OptLevel::Baseline),
+        ..RuntimeOptions::with_default_cache(false)
+    })
+}
 
 /// Limits for every guest call verify makes: a callback that does not
 /// return within seconds would stall a real host's worker.
@@ -73,6 +86,10 @@ pub struct VerifyTarget {
     pub vm_id: String,
     /// Calls to make on a component.
     pub calls: Vec<ExpectedCall>,
+    /// `NAME=VALUE` mocks for the component's imports in those calls.
+    pub mocks: Vec<CallSource>,
+    /// Requests to send to an HTTP component (`VERIFY_HTTP`).
+    pub http_checks: Vec<http::ExpectedStatus>,
     /// Problems found while preparing the target (an unreadable
     /// configuration file); reported with the artifact.
     pub problems: Vec<Diagnostic>,
@@ -90,6 +107,8 @@ impl VerifyTarget {
             root_id: String::new(),
             vm_id: String::new(),
             calls: Vec::new(),
+            mocks: Vec::new(),
+            http_checks: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -180,10 +199,17 @@ pub struct ArtifactReport {
     pub verdict: Verdict,
     /// Wall time, in milliseconds.
     pub duration_ms: f64,
+    /// The compiler of the code that ran (`winch`, `cranelift-o0`,
+    /// `cranelift`), why it, and where the code came from (`Hit`,
+    /// `Stored`, ...): `-v` prints it.
+    pub compiled_by: Option<String>,
     /// Every check, passed or not.
     pub checks: Vec<Check>,
     /// Calls made on a component.
     pub calls: Vec<CallCheck>,
+    /// `VERIFY_HTTP` requests sent to an HTTP component (the call is the
+    /// request line, the results are statuses).
+    pub http: Vec<CallCheck>,
     /// The proxy-wasm run: outcome, recorded host calls and logs.
     pub proxy_wasm: Option<ProxyWasmReport>,
     /// Guest output captured during the checks (capped).
@@ -205,8 +231,10 @@ impl ArtifactReport {
             size: 0,
             verdict: Verdict::Pass,
             duration_ms: 0.0,
+            compiled_by: None,
             checks: Vec::new(),
             calls: Vec::new(),
+            http: Vec::new(),
             proxy_wasm: None,
             guest_output: String::new(),
             diagnostics: target.problems.clone(),
@@ -237,6 +265,10 @@ impl ArtifactReport {
         if !self.calls.is_empty() {
             let passed = self.calls.iter().filter(|c| c.passed).count();
             parts.push(format!("{passed}/{} calls", self.calls.len()));
+        }
+        if !self.http.is_empty() {
+            let passed = self.http.iter().filter(|c| c.passed).count();
+            parts.push(format!("{passed}/{} requests", self.http.len()));
         }
         format!("{} ({})", self.name, parts.join(", "))
     }
@@ -373,8 +405,11 @@ pub fn verify_one(
         }
     };
     report.size = input.bytes.len() as u64;
-    let compiled = match runtime.compile(&input) {
-        Ok((compiled, _)) => compiled,
+    let compiled = match runtime.compile_with_info(&input) {
+        Ok(c) => {
+            report.compiled_by = Some(format!("{} ({}; {:?})", c.tier.name(), c.why, c.cache));
+            c.compiled
+        }
         Err(d) => {
             report.kind = match input.kind {
                 WasmKind::Component => ArtifactKind::Component,
@@ -408,7 +443,8 @@ pub fn verify_one(
 }
 
 /// The target for a plugin's built artifact, with its resolved `HOST`,
-/// `VERIFY_CONFIG`, `VERIFY_INVOKE` and `VERIFY_EXPECT`. Calls and
+/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT`, `VERIFY_MOCKS` and
+/// `VERIFY_HTTP`. Calls and
 /// expected values are placed at their line of the file that set them, so
 /// diagnostics about them point there.
 pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
@@ -457,7 +493,38 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
             expect: expects.next(),
         })
         .collect();
+    target.mocks = sources(&plugin.verify_mocks);
+    // Resolution checked every `VERIFY_HTTP` check already.
+    target.http_checks = http_check_sources(&plugin.verify_http)
+        .unwrap_or_else(|| sources(&plugin.verify_http))
+        .into_iter()
+        .filter_map(|source| {
+            wasmkit_core::http_check::HttpCheck::parse(source.text())
+                .ok()
+                .map(|check| http::ExpectedStatus { check, source })
+        })
+        .collect();
     target
+}
+
+/// Each `VERIFY_HTTP` check where it stands in the file that set it, so
+/// that a failure points at the check itself; `None` when one of them
+/// cannot be found there.
+fn http_check_sources(
+    setting: &wasmkit_core::config::Resolved<Vec<String>>,
+) -> Option<Vec<CallSource>> {
+    let location = setting.location.as_ref()?;
+    let mut from = location.span.start;
+    setting
+        .value
+        .iter()
+        .map(|check| {
+            let rest = location.file.text.get(from..location.span.end)?;
+            let start = from + rest.find(check.as_str())?;
+            from = start + check.len();
+            Some(CallSource::within(&location.file, start..from))
+        })
+        .collect()
 }
 
 #[cfg(test)]

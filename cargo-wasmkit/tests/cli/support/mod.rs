@@ -205,11 +205,24 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run's outcome. Its stderr leaves out `Blocking waiting for file
+    /// lock` lines: tests share one guest target directory, so whether a
+    /// run waited on another test's lock (cargo's or the build
+    /// directory's) depends on timing, not on what is tested. The locks
+    /// themselves are tested in `locks.rs`, which reads raw output.
     pub fn of(output: &Output) -> Run {
+        let stderr = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| {
+                !l.trim_start()
+                    .starts_with("Blocking waiting for file lock on ")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
         Run {
             code: output.status.code(),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            stderr,
         }
     }
 
@@ -265,10 +278,33 @@ pub fn echo() -> PathBuf {
         .clone()
 }
 
+/// The `counters` test component (an exported resource), built once.
+pub fn counters() -> PathBuf {
+    static COUNTERS: OnceLock<PathBuf> = OnceLock::new();
+    COUNTERS
+        .get_or_init(|| build_guest(&guests_workspace(), "counters", "wasm32-wasip2"))
+        .clone()
+}
+
+/// The `kv` test component (a custom import and the wall clock), built once.
+pub fn kv() -> PathBuf {
+    static KV: OnceLock<PathBuf> = OnceLock::new();
+    KV.get_or_init(|| build_guest(&guests_workspace(), "kv", "wasm32-wasip2"))
+        .clone()
+}
+
 /// The example `shapes` component, built once with plain cargo.
 pub fn shapes() -> PathBuf {
     static SHAPES: OnceLock<PathBuf> = OnceLock::new();
     SHAPES
         .get_or_init(|| build_guest(&repo_root().join("examples"), "shapes", "wasm32-wasip2"))
+        .clone()
+}
+
+/// The `http-handler` test component (tests/fixtures/guests), built once.
+pub fn http_handler() -> PathBuf {
+    static HANDLER: OnceLock<PathBuf> = OnceLock::new();
+    HANDLER
+        .get_or_init(|| build_guest(&guests_workspace(), "http-handler", "wasm32-wasip2"))
         .clone()
 }
