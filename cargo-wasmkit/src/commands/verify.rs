@@ -38,6 +38,12 @@ pub struct VerifyArgs {
     /// A request to send to an HTTP component and the status it must get, e.g. 'GET /health -> 200'
     #[arg(long = "http", value_name = "METHOD PATH -> STATUS")]
     pub http: Vec<String>,
+    /// The proxy-wasm root id the host configures the plugin with (over its ROOT_ID), as Envoy's `root_id`
+    #[arg(long, value_name = "ID")]
+    pub root_id: Option<String>,
+    /// The proxy-wasm VM id (over the plugin's VM_ID), as Envoy's `vm_config.vm_id`
+    #[arg(long, value_name = "ID")]
+    pub vm_id: Option<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
@@ -149,6 +155,8 @@ impl VerifyArgs {
                 calls: calls.clone(),
                 mocks: self.mocks(),
                 http_checks: http_checks.clone(),
+                root_id: self.root_id.clone().unwrap_or_default(),
+                vm_id: self.vm_id.clone().unwrap_or_default(),
                 ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
             })
             .collect())
@@ -180,6 +188,12 @@ impl VerifyArgs {
                     target.mocks.extend(self.mocks());
                     if !http_checks.is_empty() {
                         target.http_checks.clone_from(&http_checks);
+                    }
+                    if let Some(id) = &self.root_id {
+                        target.root_id.clone_from(id);
+                    }
+                    if let Some(id) = &self.vm_id {
+                        target.vm_id.clone_from(id);
                     }
                     targets.push(target);
                 }
