@@ -185,7 +185,9 @@ fn what_completion_reads() {
             "consume",
             "total",
             "maybe",
-            "dropped"
+            "dropped",
+            "fail",
+            "spin"
         ]
     );
     let bound: Vec<(String, String)> = component

@@ -44,7 +44,8 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "FILE")]
     pub calls_from: Option<PathBuf>,
     /// Open an interactive session on one instance (the default without calls when stdin is a terminal)
-    #[arg(short, long)]
+    // No `-i`: with `--http` it is `--include`, as with curl.
+    #[arg(long)]
     pub interactive: bool,
     /// List the exports (functions, and resources in WIT) and, when any is mocked or unprovided (or with -v), the imports
     #[arg(long)]

@@ -51,29 +51,34 @@ pub fn complete(line: &str, pos: usize, vocabulary: &dyn Vocabulary) -> Completi
         .take_while(|&(_, c)| is_name_char(c))
         .last()
         .map_or(before.len(), |(i, _)| i);
-    // `[` opens a list as well as `[method]`: a name starts after a `[`
-    // unless the word is a canonical resource name.
-    let start = word_start(before, start);
-    let word = &before[start..];
     let trimmed = before.trim_start();
+    let at = position(before);
+    // `[` opens a list as well as `[method]`: a name starts after a `[`
+    // unless it is a canonical resource name where a call is written.
+    let start = word_start(before, start, matches!(at, Position::Callee));
+    let word = &before[start..];
 
     let candidates: Vec<String> = if trimmed.starts_with(':') {
         command_candidates(trimmed, word, vocabulary)
     } else {
-        match position(before) {
+        match at {
             Position::Callee => callee_candidates(word, vocabulary),
             Position::Argument {
                 callee,
                 index,
                 in_braces,
             } => {
-                let mut names = vocabulary.bound_names();
-                if let Some(cases) = vocabulary.argument_cases(callee, index)
-                    && cases.flags == in_braces
-                {
-                    names.extend(cases.names);
+                let cases = vocabulary.argument_cases(callee, index);
+                match cases {
+                    // Inside a flags value, only its flags.
+                    Some(cases) if in_braces && cases.flags => cases.names,
+                    Some(cases) if !in_braces && !cases.flags => {
+                        let mut names = vocabulary.bound_names();
+                        names.extend(cases.names);
+                        names
+                    }
+                    _ => vocabulary.bound_names(),
                 }
-                names
             }
             Position::Nested => vocabulary.bound_names(),
             Position::InString => Vec::new(),
@@ -90,8 +95,11 @@ pub fn complete(line: &str, pos: usize, vocabulary: &dyn Vocabulary) -> Completi
 
 /// Where the name being completed starts, given the start of the run of
 /// name characters before the cursor.
-fn word_start(before: &str, run_start: usize) -> usize {
+fn word_start(before: &str, run_start: usize, callee: bool) -> usize {
     let run = &before[run_start..];
+    if !callee {
+        return run.rfind(['[', ']']).map_or(run_start, |i| run_start + i + 1);
+    }
     if run.starts_with("[constructor]")
         || run.starts_with("[method]")
         || run.starts_with("[static]")
@@ -153,6 +161,10 @@ enum Position<'a> {
 }
 
 fn position(before: &str) -> Position<'_> {
+    // Before the call's `(`, any `[` is part of a name (`[method]...`).
+    if !before.contains('(') {
+        return Position::Callee;
+    }
     // The brackets open before the cursor, innermost last, each with the
     // commas seen directly inside it.
     let mut open: Vec<(usize, char, usize)> = Vec::new();
@@ -271,10 +283,10 @@ mod tests {
         assert_eq!(at_end("paint(r"), (6, vec!["red".into()]));
         assert_eq!(at_end("paint(%"), (6, vec!["%none".into()]));
         assert_eq!(at_end("paint(red, {w"), (12, vec!["write".into()]));
-        assert_eq!(at_end("paint(red, {read, "), (19, vec!["read".into(), "write".into()]));
+        assert_eq!(at_end("paint(red, {read, "), (18, vec!["read".into(), "write".into()]));
         // Flags are not offered outside braces, nor enum cases inside.
         assert_eq!(at_end("paint(red, r"), (11, Vec::<String>::new()));
-        assert_eq!(at_end("paint({r"), (7, Vec::<String>::new()));
+        assert_eq!(at_end("paint({c"), (7, vec!["c".into(), "count".into()]));
         // Bound names are arguments too.
         assert_eq!(at_end("consume(c"), (8, vec!["c".into(), "count".into()]));
         // Inside a list, only bound names.

@@ -184,7 +184,7 @@ impl<'a> Repl<'a> {
                         .with_help(RESET_HELP),
                 );
             }
-            Err(d) => console.diagnostic(&d),
+            Err(d) => console.diagnostic(&in_session(d)),
         }
     }
 
@@ -230,7 +230,7 @@ impl<'a> Repl<'a> {
             }),
         };
         if let Err(d) = done {
-            console.diagnostic(&d);
+            console.diagnostic(&in_session(d));
         }
         Flow::Continue
     }
@@ -319,6 +319,15 @@ impl<'a> Repl<'a> {
             None => ExitStatus::Success,
         }
     }
+}
+
+/// A diagnostic as a session shows it: its advice names the session's
+/// commands rather than the command line's options.
+fn in_session(mut d: Diagnostic) -> Diagnostic {
+    for help in &mut d.help {
+        *help = help.replace("with `--list`", "with `:list`");
+    }
+    d
 }
 
 const RESET_HELP: &str = "`:reset` starts a fresh instance (the mocks stay, the bindings go)";
