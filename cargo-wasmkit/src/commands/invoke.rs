@@ -162,6 +162,11 @@ impl InvokeArgs {
             }
         }
         if interactive {
+            // With a plugin, `:help` reads doc comments from its WIT sources.
+            let wit_dir = plugin
+                .as_ref()
+                .map(|(_, plugin)| plugin.dir().join("wit"))
+                .filter(|dir| dir.is_dir());
             let rebuild = plugin.map(|(project, plugin)| {
                 let no_verify = self.no_verify;
                 Box::new(move || {
@@ -176,6 +181,7 @@ impl InvokeArgs {
                 interrupt: Interrupt::new(),
                 guest_out: guest_out.clone(),
                 verbose,
+                wit_dir,
             };
             return interactive::run(shell, setup, input, compiled);
         }

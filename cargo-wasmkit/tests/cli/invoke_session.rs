@@ -10,7 +10,7 @@ use std::time::Duration;
 use rexpect::session::PtySession;
 use snapbox::file;
 
-use crate::support::{Scratch, counters, wasmkit, wasmkit_process};
+use crate::support::{Scratch, counters, kv, wasmkit, wasmkit_process};
 
 /// Seconds a step of the session may take before the test fails; the
 /// first includes compiling the guest (into an empty cache).
@@ -146,6 +146,27 @@ fn commands_on_a_pipe() {
         .success()
         .stdout_eq(file!["snapshots/session-commands.stdout"])
         .stderr_eq(file!["snapshots/session-commands.stderr"]);
+}
+
+#[test]
+fn mocks_added_in_a_session_and_reload() {
+    // `:mock` answers at once for an import nothing provides, and from the
+    // next `:reset` for a WASI one; mocks survive `:reset` and `:reload`.
+    let cache = Scratch::empty();
+    wasmkit()
+        .arg("invoke")
+        .arg(kv())
+        .arg("--interactive")
+        .env("WASMKIT_CACHE_DIR", cache.path())
+        .stdin(
+            ":imports\n:mock store.get=some(\"v\")\nlookup(\"k\")\n:mock store.get=some(1)\n\
+             :mock wall-clock.now={seconds: 7, nanoseconds: 0}\n:reset\nnow-seconds()\n\
+             :reload\nlookup(\"k\")\nnow-seconds()\nremember(\"a\", \"b\")\nlookup(\"k\")\n",
+        )
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/session-mocks.stdout"])
+        .stderr_eq(file!["snapshots/session-mocks.stderr"]);
 }
 
 #[test]

@@ -11,6 +11,7 @@ use crate::exports::ExportedFunc;
 use crate::listing::Item;
 use crate::names::{self, Side};
 use crate::repl::command::COMMANDS;
+use crate::repl::docs::WitDocs;
 use crate::session::Session;
 
 /// `:help` alone: the commands, and how calls are written.
@@ -31,10 +32,14 @@ pub(crate) fn commands() -> Vec<String> {
 }
 
 /// `:help NAME`.
-pub(crate) fn name(session: &Session, name: &CallSource) -> Result<Vec<String>, Diagnostic> {
+pub(crate) fn name(
+    session: &Session,
+    name: &CallSource,
+    docs: &WitDocs,
+) -> Result<Vec<String>, Diagnostic> {
     let text = name.text();
     match session {
-        Session::Component(s) => component_name(s, session, name, text),
+        Session::Component(s) => component_name(s, session, name, text, docs),
         Session::Module(m) => m
             .funcs()
             .iter()
@@ -56,6 +61,7 @@ fn component_name(
     session: &Session,
     src: &CallSource,
     text: &str,
+    docs: &WitDocs,
 ) -> Result<Vec<String>, Diagnostic> {
     let exports = s.exports();
     // `c.get`: a method of a bound handle.
@@ -65,7 +71,7 @@ fn component_name(
         && let Some(res) = s.resource(&s.handles().get(*h).ty)
         && let Some(i) = exports.method(res, method)
     {
-        return Ok(function(s, &exports.funcs()[i]));
+        return Ok(function(s, &exports.funcs()[i], docs));
     }
     if let Some(b) = s.bound_names().into_iter().find(|b| b.name == text) {
         let gone = if b.gone { "  (moved or dropped)" } else { "" };
@@ -75,7 +81,7 @@ fn component_name(
         )]);
     }
     match exports.resolve(text) {
-        Ok(i) => Ok(function(s, &exports.funcs()[i])),
+        Ok(i) => Ok(function(s, &exports.funcs()[i], docs)),
         Err(why) => {
             let resource = session.listing().exports.into_iter().find_map(|item| match item {
                 Item::Resource(r) if r.name == text => Some(r.wit),
@@ -88,13 +94,19 @@ fn component_name(
     }
 }
 
-/// A function's doc comment (as `///` lines) over its signature.
-fn function(s: &ComponentSession, f: &ExportedFunc) -> Vec<String> {
+/// A function's doc comment (as `///` lines) over its signature: the
+/// component's own, else the WIT sources'.
+fn function(s: &ComponentSession, f: &ExportedFunc, sources: &WitDocs) -> Vec<String> {
     let exports = s.exports();
     let docs = exports
         .wit()
         .and_then(|w| w.get(Side::Exports, f.instance.as_deref(), &f.name))
-        .and_then(|w| w.docs.clone());
+        .and_then(|w| w.docs.clone())
+        .or_else(|| {
+            sources
+                .get(f.instance.as_deref(), &f.name)
+                .map(str::to_string)
+        });
     let mut lines: Vec<String> = docs
         .iter()
         .flat_map(|d| d.lines())

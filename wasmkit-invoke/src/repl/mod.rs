@@ -8,6 +8,7 @@
 pub mod command;
 pub mod complete;
 mod describe;
+pub mod docs;
 pub mod history;
 pub mod validate;
 mod vocabulary;
@@ -63,6 +64,9 @@ pub struct ReplSetup<'a> {
     pub guest_out: OutputSink,
     /// Whether `-v` lines are wanted.
     pub verbose: bool,
+    /// The package's WIT sources (with `-p`), whose doc comments `:help`
+    /// shows when the component carries none.
+    pub wit_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ReplSetup<'_> {
@@ -93,6 +97,8 @@ pub struct Repl<'a> {
     failed: Option<String>,
     /// Lines entered so far, so that diagnostics number them.
     lines: usize,
+    /// Doc comments from the WIT sources, read at the first `:help`.
+    docs: Option<docs::WitDocs>,
 }
 
 impl std::fmt::Debug for Repl<'_> {
@@ -118,6 +124,7 @@ impl<'a> Repl<'a> {
             session,
             failed: None,
             lines: 0,
+            docs: None,
         })
     }
 
@@ -180,7 +187,8 @@ impl<'a> Repl<'a> {
             Err(d) if d.exit_status() == ExitStatus::Failure => {
                 self.failed = Some(src.text().to_string());
                 console.diagnostic(
-                    &d.with_note("the instance cannot be entered again")
+                    &in_session(d)
+                        .with_note("the instance cannot be entered again")
                         .with_help(RESET_HELP),
                 );
             }
@@ -203,11 +211,17 @@ impl<'a> Repl<'a> {
                 }
                 Ok(())
             }
-            Command::Help(Some(name)) => describe::name(&self.session, &name).map(|lines| {
-                for line in lines {
-                    console.text(&line);
-                }
-            }),
+            Command::Help(Some(name)) => {
+                let docs = self.docs.get_or_insert_with(|| {
+                    let dir = self.setup.wit_dir.as_deref();
+                    dir.and_then(docs::WitDocs::read).unwrap_or_default()
+                });
+                describe::name(&self.session, &name, docs).map(|lines| {
+                    for line in lines {
+                        console.text(&line);
+                    }
+                })
+            }
             Command::Imports => {
                 let lines = self.session.listing().import_lines();
                 if lines.is_empty() {
@@ -295,6 +309,8 @@ impl<'a> Repl<'a> {
         self.compiled = compiled;
         self.session = session;
         self.failed = None;
+        // The sources may have new doc comments.
+        self.docs = None;
         Ok(())
     }
 
@@ -326,6 +342,12 @@ impl<'a> Repl<'a> {
 fn in_session(mut d: Diagnostic) -> Diagnostic {
     for help in &mut d.help {
         *help = help.replace("with `--list`", "with `:list`");
+        if let Some(mock) = help
+            .strip_prefix("mock it: --mock '")
+            .and_then(|m| m.strip_suffix('\''))
+        {
+            *help = format!("mock it: `:mock {mock}`");
+        }
     }
     d
 }
