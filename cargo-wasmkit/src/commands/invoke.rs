@@ -18,8 +18,8 @@ use wasmkit_core::{
     display_path,
 };
 use wasmkit_invoke::calls::Calls;
-use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::interrupt::Interrupt;
+use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::mocks;
 use wasmkit_invoke::repl::ReplSetup;
 use wasmkit_invoke::runner::{Format, Runner};
@@ -217,7 +217,12 @@ impl InvokeArgs {
     }
 
     /// What a session cannot be combined with.
-    fn check_interactive(&self, shell: &Shell, no_calls: bool, http: bool) -> Result<(), Diagnostic> {
+    fn check_interactive(
+        &self,
+        shell: &Shell,
+        no_calls: bool,
+        http: bool,
+    ) -> Result<(), Diagnostic> {
         let refuse = |what: &str| {
             Diagnostic::error(
                 codes::USAGE,
@@ -228,8 +233,9 @@ impl InvokeArgs {
             return Err(refuse("`--http`").with_help("leave out `-i`, or `--http`"));
         }
         if !no_calls {
-            return Err(refuse("calls given up front")
-                .with_help("leave out `-i` to run them, or the calls to type them in the session"));
+            return Err(refuse("calls given up front").with_help(
+                "leave out `-i` to run them, or the calls to type them in the session",
+            ));
         }
         if shell.format() == MessageFormat::Json {
             return Err(refuse("`--message-format json`")

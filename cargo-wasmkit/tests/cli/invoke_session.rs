@@ -63,11 +63,7 @@ fn a_session_through_a_terminal() {
     entry(&mut p, "()", &["7\r\n"]);
 
     // A mistake prints its diagnostic with a caret, and the session goes on.
-    entry(
-        &mut p,
-        r#"c.add("four")"#,
-        &["error[wave-type]", "^^^^^^"],
-    );
+    entry(&mut p, r#"c.add("four")"#, &["error[wave-type]", "^^^^^^"]);
     entry(&mut p, "c.get()", &["7\r\n"]);
 
     // After a trap the instance is not entered again until `:reset`.
@@ -110,8 +106,7 @@ fn a_session_through_a_terminal() {
         "{status:?}"
     );
 
-    let history =
-        std::fs::read_to_string(state.path().join("cargo-wasmkit/history")).unwrap();
+    let history = std::fs::read_to_string(state.path().join("cargo-wasmkit/history")).unwrap();
     for line in [
         "let c = counter.new(3)",
         "c.get()",

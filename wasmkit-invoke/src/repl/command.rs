@@ -34,8 +34,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":help NAME", "a function's signature and doc comment"),
     (":imports", "the imports, and what provides each"),
     (":mock NAME=VALUE", "answer calls to an import with VALUE"),
-    (":reset", "a fresh instance (the mocks stay, the bindings go)"),
-    (":reload", "rebuild if the sources changed, then a fresh instance"),
+    (
+        ":reset",
+        "a fresh instance (the mocks stay, the bindings go)",
+    ),
+    (
+        ":reload",
+        "rebuild if the sources changed, then a fresh instance",
+    ),
     (":quit", "end the session (or Ctrl-D)"),
 ];
 
@@ -56,11 +62,10 @@ pub fn parse(src: &CallSource) -> Result<Command, Diagnostic> {
         if rest.is_empty() {
             Ok(command)
         } else {
-            Err(Diagnostic::error(
-                codes::USAGE,
-                format!("`{word}` takes no argument"),
+            Err(
+                Diagnostic::error(codes::USAGE, format!("`{word}` takes no argument"))
+                    .with_label(src.label(rest_start..text.trim_end().len(), "not expected")),
             )
-            .with_label(src.label(rest_start..text.trim_end().len(), "not expected")))
         }
     };
     match word {
@@ -152,7 +157,9 @@ mod tests {
     fn names_are_the_first_words() {
         assert_eq!(
             names().collect::<Vec<_>>(),
-            [":list", ":help", ":imports", ":mock", ":reset", ":reload", ":quit"]
+            [
+                ":list", ":help", ":imports", ":mock", ":reset", ":reload", ":quit"
+            ]
         );
     }
 }

@@ -39,7 +39,8 @@ pub struct Completion {
 /// Characters of a name being completed (qualified and resource names
 /// included, and WAVE's `%` escape).
 fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '/' | '.' | '@' | '#' | '[' | ']' | '%')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '-' | '_' | ':' | '/' | '.' | '@' | '#' | '[' | ']' | '%')
 }
 
 /// Completes the word before `pos` in `line`.
@@ -98,7 +99,9 @@ pub fn complete(line: &str, pos: usize, vocabulary: &dyn Vocabulary) -> Completi
 fn word_start(before: &str, run_start: usize, callee: bool) -> usize {
     let run = &before[run_start..];
     if !callee {
-        return run.rfind(['[', ']']).map_or(run_start, |i| run_start + i + 1);
+        return run
+            .rfind(['[', ']'])
+            .map_or(run_start, |i| run_start + i + 1);
     }
     if run.starts_with("[constructor]")
         || run.starts_with("[method]")
@@ -228,9 +231,15 @@ mod tests {
 
     impl Vocabulary for Fake {
         fn call_names(&self) -> Vec<String> {
-            ["counter.new", "counter.merge", "consume", "paint", "dropped"]
-                .map(String::from)
-                .to_vec()
+            [
+                "counter.new",
+                "counter.merge",
+                "consume",
+                "paint",
+                "dropped",
+            ]
+            .map(String::from)
+            .to_vec()
         }
         fn bound_names(&self) -> Vec<String> {
             vec!["c".into(), "count".into()]
@@ -266,9 +275,20 @@ mod tests {
         assert_eq!(at_end("con"), (0, vec!["consume".into()]));
         assert_eq!(
             at_end("co"),
-            (0, vec!["consume".into(), "count".into(), "counter.merge".into(), "counter.new".into()])
+            (
+                0,
+                vec![
+                    "consume".into(),
+                    "count".into(),
+                    "counter.merge".into(),
+                    "counter.new".into()
+                ]
+            )
         );
-        assert_eq!(at_end("let x = dr"), (8, vec!["drop".into(), "dropped".into()]));
+        assert_eq!(
+            at_end("let x = dr"),
+            (8, vec!["drop".into(), "dropped".into()])
+        );
         assert_eq!(at_end("counter.n"), (0, vec!["counter.new".into()]));
     }
 
@@ -283,7 +303,10 @@ mod tests {
         assert_eq!(at_end("paint(r"), (6, vec!["red".into()]));
         assert_eq!(at_end("paint(%"), (6, vec!["%none".into()]));
         assert_eq!(at_end("paint(red, {w"), (12, vec!["write".into()]));
-        assert_eq!(at_end("paint(red, {read, "), (18, vec!["read".into(), "write".into()]));
+        assert_eq!(
+            at_end("paint(red, {read, "),
+            (18, vec!["read".into(), "write".into()])
+        );
         // Flags are not offered outside braces, nor enum cases inside.
         assert_eq!(at_end("paint(red, r"), (11, Vec::<String>::new()));
         assert_eq!(at_end("paint({c"), (7, vec!["c".into(), "count".into()]));

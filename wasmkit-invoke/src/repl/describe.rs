@@ -83,12 +83,23 @@ fn component_name(
     match exports.resolve(text) {
         Ok(i) => Ok(function(s, &exports.funcs()[i], docs)),
         Err(why) => {
-            let resource = session.listing().exports.into_iter().find_map(|item| match item {
-                Item::Resource(r) if r.name == text => Some(r.wit),
-                _ => None,
-            });
+            let resource = session
+                .listing()
+                .exports
+                .into_iter()
+                .find_map(|item| match item {
+                    Item::Resource(r) if r.name == text => Some(r.wit),
+                    _ => None,
+                });
             resource.map(|wit| vec![wit]).ok_or_else(|| {
-                names::resolution_error(exports.funcs(), Side::Exports, src, 0..text.len(), text, why)
+                names::resolution_error(
+                    exports.funcs(),
+                    Side::Exports,
+                    src,
+                    0..text.len(),
+                    text,
+                    why,
+                )
             })
         }
     }

@@ -14,11 +14,7 @@ pub fn history_path() -> Option<PathBuf> {
 /// [`history_path`] with the environment given, for tests.
 pub fn history_path_from(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     // The XDG spec says to ignore a relative path.
-    let absolute = |key: &str| {
-        env(key)
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-    };
+    let absolute = |key: &str| env(key).map(PathBuf::from).filter(|p| p.is_absolute());
     if let Some(state) = absolute("XDG_STATE_HOME") {
         return Some(state.join("cargo-wasmkit/history"));
     }

@@ -167,7 +167,10 @@ impl<'a> Repl<'a> {
             console.diagnostic(
                 &Diagnostic::error(
                     codes::INSTANTIATE_FAILED,
-                    format!("`{}` was not run: the instance failed in `{why}`", src.text()),
+                    format!(
+                        "`{}` was not run: the instance failed in `{why}`",
+                        src.text()
+                    ),
                 )
                 .with_label(src.label(0..src.text().len(), "not run"))
                 .with_note("after a trap the instance cannot be entered again")
@@ -261,7 +264,8 @@ impl<'a> Repl<'a> {
         };
         let mut options = self.setup.options.clone();
         options.mocks.push(mock.clone());
-        let (_, imports) = crate::session::link(&self.setup.runtime, component, &self.input, &options)?;
+        let (_, imports) =
+            crate::session::link(&self.setup.runtime, component, &self.input, &options)?;
         self.setup.options = options;
         // `link` resolved the name already: this finds the same import.
         let Ok(index) = crate::names::resolve(imports.funcs(), mock.name.text()) else {

@@ -31,7 +31,12 @@ use crate::commands::CommandResult;
 const PROMPT: &str = "wasmkit> ";
 
 /// Runs a session until `:quit`, Ctrl-D or the end of stdin.
-pub fn run(shell: &Shell, setup: ReplSetup<'_>, input: WasmInput, compiled: Compiled) -> CommandResult {
+pub fn run(
+    shell: &Shell,
+    setup: ReplSetup<'_>,
+    input: WasmInput,
+    compiled: Compiled,
+) -> CommandResult {
     let interrupt = setup.interrupt.clone();
     if let Err(e) = ctrlc::set_handler(move || interrupt.trigger()) {
         shell.warn(format_args!(
