@@ -235,7 +235,7 @@ impl<'a> Repl<'a> {
                 }
                 Ok(())
             }
-            Command::Mock(mock) => self.mock(mock, console),
+            Command::Mock(mock) => self.mock(&mock, console),
             Command::Reset => self.reset().map(|()| {
                 console.notice("a fresh instance: the mocks stay, the bindings are gone");
             }),
@@ -254,7 +254,7 @@ impl<'a> Repl<'a> {
 
     /// `:mock`: checked against the imports (relinking), kept for later
     /// instances, and answering at once when the import is not WASI's.
-    fn mock(&mut self, mock: Mock, console: &mut dyn Console) -> Result<(), Diagnostic> {
+    fn mock(&mut self, mock: &Mock, console: &mut dyn Console) -> Result<(), Diagnostic> {
         let Compiled::Component(component) = &self.compiled else {
             return Err(Diagnostic::error(
                 codes::INVALID_MOCK,

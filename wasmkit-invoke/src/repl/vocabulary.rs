@@ -37,7 +37,7 @@ impl Vocabulary for Session {
         let params = self.component()?.param_types(callee)?;
         let (_, ty) = params.get(index)?;
         let names = case_names(ty);
-        (!names.is_empty()).then(|| Cases {
+        (!names.is_empty()).then_some(Cases {
             names,
             flags: matches!(ty, Type::Flags(_)),
         })

@@ -113,16 +113,16 @@ fn editor<'a>(
         .auto_add_history(true)
         .history_ignore_dups(true)
         .and_then(|b| b.max_history_size(10_000))
-        .map_err(terminal_error)?
+        .map_err(|e| terminal_error(&e))?
         .build();
-    let mut editor = Editor::with_config(config).map_err(terminal_error)?;
+    let mut editor = Editor::with_config(config).map_err(|e| terminal_error(&e))?;
     editor.set_helper(Some(EntryHelper {
         repl: Rc::clone(repl),
     }));
     Ok(editor)
 }
 
-fn terminal_error(e: ReadlineError) -> Diagnostic {
+fn terminal_error(e: &ReadlineError) -> Diagnostic {
     Diagnostic::error(
         codes::READ_FAILED,
         format!("cannot set up the terminal: {e}"),
