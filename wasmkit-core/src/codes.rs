@@ -150,6 +150,8 @@ pub const STACK_OVERFLOW: Code = Code::failure("stack-overflow");
 pub const MEMORY_LIMIT: Code = Code::failure("memory-limit");
 /// The guest exited with a non-zero status.
 pub const GUEST_EXIT: Code = Code::failure("guest-exit");
+/// A call was interrupted by the user (Ctrl-C in an interactive session).
+pub const INTERRUPTED: Code = Code::failure("interrupted");
 
 // HTTP components.
 /// `--http` (or `VERIFY_HTTP`) on a component without `wasi:http/incoming-handler`.

@@ -17,6 +17,7 @@ mod http_api;
 mod invoke;
 mod invoke_mocks;
 mod invoke_resources;
+mod invoke_session;
 mod locks;
 mod new;
 mod sccache;
