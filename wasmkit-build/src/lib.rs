@@ -11,7 +11,8 @@
 //! `invoke -p` runs. It also owns `verify` ([`verify`]:
 //! what an artifact is and whether it works in its host, running wasm only
 //! through `wasmkit-invoke`: its runtime and limits, and for proxy-wasm
-//! modules its checks and mock host) and `new` ([`scaffold`]).
+//! modules its checks and mock host), `test` ([`test`]: scenario files run
+//! through the same host models) and `new` ([`scaffold`]).
 //!
 //! The build takes resolved settings from `wasmkit-core` and must not read
 //! configuration itself; it prints nothing on stdout but cargo's own JSON
@@ -28,6 +29,7 @@ pub mod pipeline;
 pub mod plan;
 mod run;
 pub mod scaffold;
+pub mod test;
 pub mod toolchain;
 pub mod verify;
 

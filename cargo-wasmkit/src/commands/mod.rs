@@ -7,6 +7,7 @@ pub mod cache;
 pub mod config;
 pub mod invoke;
 pub mod new;
+pub mod test;
 pub mod verify;
 
 use wasmkit_core::{Diagnostics, ExitStatus, Shell};
@@ -29,6 +30,7 @@ pub fn run(cli: &Cli) -> ExitStatus {
         Command::Invoke(args) => args.run(&shell),
         Command::Config(args) => args.run(&shell),
         Command::New(args) => args.run(&shell),
+        Command::Test(args) => args.run(&shell),
         Command::Cache(args) => args.run(&shell),
     };
     match result {

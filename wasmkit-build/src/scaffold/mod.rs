@@ -178,6 +178,12 @@ impl CreatedPlugin {
                 ),
             });
         }
+        if self.kind == PluginKind::ProxyWasm {
+            steps.push(NextStep {
+                purpose: "run its scenarios",
+                command: format!("cargo wasmkit test -p {}", self.name),
+            });
+        }
         steps
     }
 
@@ -627,7 +633,11 @@ mod tests {
             .collect();
         assert_eq!(
             commands,
-            ["cd plugins/hello", "cargo wasmkit build -p hello"]
+            [
+                "cd plugins/hello",
+                "cargo wasmkit build -p hello",
+                "cargo wasmkit test -p hello"
+            ]
         );
     }
 

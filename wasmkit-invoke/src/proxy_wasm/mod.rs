@@ -128,3 +128,26 @@ pub fn verify_proxy_wasm(
     flow::run(runtime, module, &input, &mut report);
     report
 }
+
+// LOCAL SHIM (not to be committed): stands in for HOST's entry points.
+#[derive(Debug)]
+pub struct Loaded {
+    host: HostKind,
+}
+pub fn load(_module: &wasmtime::Module, host: HostKind) -> Loaded {
+    Loaded { host }
+}
+pub fn run(
+    runtime: &Runtime,
+    module: &wasmtime::Module,
+    loaded: &Loaded,
+    plan: &RunPlan,
+) -> ProxyWasmReport {
+    let options = ProxyWasmOptions {
+        host: loaded.host,
+        config: Some(&plan.plugin_config),
+        vm_config: Some(&plan.vm_config),
+        limits: plan.limits,
+    };
+    verify_proxy_wasm(runtime, module, &options)
+}
