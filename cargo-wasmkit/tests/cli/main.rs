@@ -21,6 +21,7 @@ mod locks;
 mod new;
 mod sccache;
 mod test;
+mod test_components;
 mod verified;
 mod verify;
 mod zero_config;

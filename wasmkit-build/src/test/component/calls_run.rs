@@ -125,7 +125,7 @@ fn judge(
     match (result, &call.expect_error) {
         (Ok(out), Some(want)) => {
             check.passed = false;
-            check.actual = format!("it returned {}", shown(&out.wave));
+            check.actual = format!("no error: it returned {}", shown(&out.wave));
             check.span = Some(want.span.clone());
         }
         (Err(d), Some(want)) => {
@@ -134,7 +134,7 @@ fn judge(
             check.actual = format!("error: {}", d.message);
             check.span = Some(want.span.clone());
             if !check.passed {
-                check.excerpt = text.lines().map(str::to_string).collect();
+                record.diagnostics.push(d.clone());
             }
         }
         (Err(d), None) => {
