@@ -616,7 +616,8 @@ mod tests {
             commands,
             [
                 "cargo wasmkit build -p hello",
-                r#"cargo wasmkit invoke -p hello 'greet("world")'"#
+                r#"cargo wasmkit invoke -p hello 'greet("world")'"#,
+                "cargo wasmkit test -p hello"
             ]
         );
     }
