@@ -21,6 +21,7 @@ Scenario files (TOML), one scenario each; every key is optional:
   [response] status headers body | body-chunks trailers
   [callouts.<cluster>] status headers body | fail = \"reset\"|\"timeout\"
   [grpc.<cluster>] status message
+  [redis.<cluster>] reply (RESP) | fail = \"network-error\"   (Higress)
   [network] downstream upstream close = \"downstream\"|\"upstream\"
   [expect] outcome status upstream-headers upstream-headers-absent upstream-body
            response-headers response-headers-absent response-body
@@ -35,26 +36,31 @@ pub struct TestArgs {
     /// Scenario files to run (an existing path, or one ending in `.toml`); any other word is a filter: only scenarios whose name or file contains it run
     #[arg(value_name = "FILE|FILTER")]
     pub args: Vec<String>,
-    #[command(flatten)]
-    pub selection: CargoSelection,
     /// Run every scenario on this host instead of the hosts it names (repeatable)
-    #[arg(long, value_enum)]
+    #[arg(long, help_heading = "Test Options", value_enum)]
     pub host: Vec<ProxyHostArg>,
     /// Run the scenarios against this .wasm or .wat file, built by any toolchain, instead of the selected plugins
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, help_heading = "Test Options", value_name = "FILE")]
     pub artifact: Option<PathBuf>,
     /// The plugin's root id (over `ROOT_ID`; a scenario's `root-id` wins)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, help_heading = "Test Options", value_name = "ID")]
     pub root_id: Option<String>,
     /// The VM id (over `VM_ID`; a scenario's `vm-id` wins)
-    #[arg(long, value_name = "ID")]
+    #[arg(long, help_heading = "Test Options", value_name = "ID")]
     pub vm_id: Option<String>,
     /// Use the plugins' built artifacts; a missing or stale one is an error
-    #[arg(long)]
+    #[arg(long, help_heading = "Test Options")]
     pub no_build: bool,
     /// Extra build tags for the selected plugins, comma-separated
-    #[arg(long, value_name = "TAGS", value_delimiter = ',')]
+    #[arg(
+        long,
+        help_heading = "Test Options",
+        value_name = "TAGS",
+        value_delimiter = ','
+    )]
     pub tags: Vec<String>,
+    #[command(flatten)]
+    pub selection: CargoSelection,
 }
 
 /// `--host`: the proxy-wasm hosts.

@@ -493,6 +493,7 @@ test plugins/nt-filter/scenarios/hello.toml [higress] ... ok
 
 test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in [..]s
 
+
 "#]]
     );
 

@@ -87,7 +87,9 @@ fn json_has_one_object_per_run_with_checks_and_host_calls() {
     out.expect_code(1);
     let lines = out.json_lines();
     assert_eq!(lines.len(), 3, "{}", out.stdout);
-    let denied = &lines[0];
+    // Runs come in the workspace's order of plugins, then of files.
+    let late = &lines[0];
+    let denied = &lines[1];
     assert_eq!(denied["reason"], "wasmkit-scenario");
     assert_eq!(denied["plugin"], "tt-callout");
     assert_eq!(denied["file"], "tt-callout/scenarios/denied.toml");
@@ -122,7 +124,7 @@ fn json_has_one_object_per_run_with_checks_and_host_calls() {
             .any(|c| c["function"] == "proxy_http_call"),
         "{denied}"
     );
-    let late = &lines[1];
+    assert_eq!(late["plugin"], "tt-late-header");
     assert_eq!(late["passed"], false);
     assert!(
         late["checks"]
@@ -178,7 +180,10 @@ fn a_missing_file_or_one_outside_the_plugins_is_bad_input() {
 #[test]
 fn no_build_with_no_artifact_is_an_error_and_builds_nothing() {
     let ws = scratch_plugin("tt-never-built", &[("a.toml", "")]);
-    let out = run(test_in(ws.path()).arg("--no-build"));
+    // A target directory of its own: no other test's build holds its lock.
+    let out = run(test_in(ws.path())
+        .arg("--no-build")
+        .env("CARGO_TARGET_DIR", ws.join("target")));
     out.expect_code(2).expect_no_stderr("Building");
     snapbox::assert_data_eq!(out.stderr, file!["snapshots/test/no-build-missing.stderr"]);
 }
@@ -200,4 +205,13 @@ fn artifact_runs_scenarios_against_any_file_and_takes_no_package() {
         out.stderr,
         file!["snapshots/test/artifact-with-package.stderr"]
     );
+}
+
+#[test]
+fn help_lists_the_options_and_every_scenario_key() {
+    wasmkit()
+        .args(["test", "--help"])
+        .assert()
+        .code(0)
+        .stdout_eq(file!["snapshots/test/help.stdout"]);
 }

@@ -132,6 +132,9 @@ pub(crate) fn run_plan(
         network: scenario.network.clone(),
         callouts: scenario.callouts.clone(),
         grpc: scenario.grpc.clone(),
+        redis: scenario.redis.clone(),
+        // Not a scenario key yet: the VM has no environment variables.
+        environment: Vec::new(),
         limits,
     }
 }

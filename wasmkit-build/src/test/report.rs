@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wasmkit_core::{Diagnostic, HostKind, Label, SourceFile, codes};
 
+use super::check::excerpt::LOG_HEADING;
 use super::check::{self, CheckResult};
 use super::record::{RunKind, RunRecord};
 
@@ -75,7 +76,15 @@ impl ScenarioRun {
         if let (Some(excerpt), Some(last)) = (run_excerpt, out.last_mut())
             && !excerpt.is_empty()
         {
-            last.notes.push(excerpt.join("\n"));
+            // The host model's own diagnostic may already quote the log.
+            let quotes_log = last.notes.iter().any(|n| n.starts_with(LOG_HEADING));
+            let end = excerpt
+                .iter()
+                .position(|l| quotes_log && l == LOG_HEADING)
+                .unwrap_or(excerpt.len());
+            if end > 0 {
+                last.notes.push(excerpt[..end].join("\n"));
+            }
             shown.push(excerpt);
         }
         for c in self.checks.iter().filter(|c| !c.passed) {

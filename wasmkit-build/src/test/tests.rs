@@ -130,6 +130,7 @@ fn wrong_status() -> ScenarioRun {
             ..HttpExchange::default()
         }),
         callouts: vec![CalloutRecord {
+            kind: "http",
             cluster: "authz".to_string(),
             headers: pairs(&[(":path", "/check")]),
             body: String::new(),

@@ -8,6 +8,10 @@ use wasmkit_invoke::proxy_wasm::{HostCall, LogLine, ProxyWasmReport};
 
 use crate::test::scenario::Side;
 
+/// The line that opens the log part of an excerpt (as the host model's
+/// diagnostics open theirs).
+pub(crate) const LOG_HEADING: &str = "the plugin's log:";
+
 /// Lines quoted per excerpt; the rest are counted.
 const MAX_LINES: usize = 12;
 
@@ -49,11 +53,11 @@ pub(crate) fn lines(report: &ProxyWasmReport, focus: Focus<'_>) -> Vec<String> {
             report
                 .callouts
                 .iter()
-                .map(|c| format!("  to `{}`: {}", c.cluster, c.answer)),
+                .map(|c| format!("  {} to `{}`: {}", c.kind, c.cluster, c.answer)),
         ));
     }
     if matches!(focus, Focus::Outcome | Focus::Status | Focus::Log) && !report.logs.is_empty() {
-        out.push("the plugin's log:".to_string());
+        out.push(LOG_HEADING.to_string());
         out.extend(capped_last(report.logs.iter().map(log_line).collect()));
     }
     out

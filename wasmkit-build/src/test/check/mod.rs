@@ -6,7 +6,7 @@
 //! `run`: the plugin made no error (trap, malformed host call, stalled
 //! request) — unless the scenario expects it to fail or stall.
 
-mod excerpt;
+pub(crate) mod excerpt;
 
 use std::ops::Range;
 
@@ -208,7 +208,13 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
             )
         }
         Expected::Callouts(want) => {
-            let got: Vec<&str> = report.callouts.iter().map(|c| c.cluster.as_str()).collect();
+            // HTTP callouts: `[callouts.<cluster>]` answers those.
+            let got: Vec<&str> = report
+                .callouts
+                .iter()
+                .filter(|c| c.kind == "http")
+                .map(|c| c.cluster.as_str())
+                .collect();
             let show = |list: &[&str]| {
                 if list.is_empty() {
                     "none".to_string()

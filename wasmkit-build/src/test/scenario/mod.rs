@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Label, ProxyKind, SourceFile, codes};
-use wasmkit_invoke::proxy_wasm::{Callouts, GrpcAnswer, HttpMessage, NetworkTraffic};
+use wasmkit_invoke::proxy_wasm::{Callouts, GrpcAnswer, HttpMessage, NetworkTraffic, RedisAnswer};
 
 pub use expect::{Expectation, Expected, Outcome, Side};
 
@@ -46,6 +46,7 @@ const TOP_KEYS: &[&str] = &[
     "response",
     "callouts",
     "grpc",
+    "redis",
     "network",
     "expect",
 ];
@@ -109,6 +110,8 @@ pub struct Scenario {
     pub callouts: Callouts,
     /// `[grpc.<cluster>]`.
     pub grpc: BTreeMap<String, GrpcAnswer>,
+    /// `[redis.<cluster>]` (Higress).
+    pub redis: BTreeMap<String, RedisAnswer>,
     /// `[network]`.
     pub network: NetworkTraffic,
     /// `[expect]`, one entry per check, in the file's order.
@@ -235,6 +238,10 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
         .get("grpc")
         .map(|e| answers::grpc(&mut reader, &e))
         .unwrap_or_default();
+    let redis = fields
+        .get("redis")
+        .map(|e| answers::redis(&mut reader, &e))
+        .unwrap_or_default();
     let network = match fields.get("network") {
         Some(e) => {
             kind_parts.push(KindPart {
@@ -272,6 +279,7 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
         response,
         callouts,
         grpc,
+        redis,
         network,
         expect,
         kind_parts,

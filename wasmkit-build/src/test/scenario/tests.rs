@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use wasmkit_core::{HostKind, ProxyKind};
-use wasmkit_invoke::proxy_wasm::{CalloutAnswer, CloseFirst, GrpcAnswer};
+use wasmkit_invoke::proxy_wasm::{CalloutAnswer, CloseFirst, GrpcAnswer, RedisAnswer};
 
 use super::*;
 
@@ -83,6 +83,12 @@ fail = "timeout"
 status = 7
 message = "denied"
 
+[redis.cache]
+reply = "$2\r\nhi\r\n"
+
+[redis.down]
+fail = "network-error"
+
 [expect]
 outcome = "forwarded"
 upstream-headers = { "X-B" = "2" }
@@ -159,6 +165,11 @@ callouts = ["auth"]
             message: b"denied".to_vec()
         })
     );
+    assert_eq!(
+        s.redis.get("cache"),
+        Some(&RedisAnswer::Response(b"$2\r\nhi\r\n".to_vec()))
+    );
+    assert_eq!(s.redis.get("down"), Some(&RedisAnswer::NetworkError));
     let names: Vec<String> = s.expect.iter().map(Expectation::name).collect();
     assert_eq!(
         names,
@@ -176,7 +187,7 @@ callouts = ["auth"]
     );
     // Each check points at its own entry.
     let (line, column) = s.source.line_column(s.expect[1].span.start);
-    assert_eq!((line, column), (37, 22));
+    assert_eq!((line, column), (43, 22));
 }
 
 #[test]
