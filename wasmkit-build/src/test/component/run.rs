@@ -1,10 +1,14 @@
 //! Running component scenarios: each artifact compiled once (through the
 //! compile cache); each calls scenario's mocks checked against the imports
 //! before anything runs, then its calls made in order on a fresh instance;
-//! an HTTP component pre-instantiated once and each request sent to a
-//! fresh instance of it, as `wasmtime serve` does.
+//! an HTTP component pre-instantiated once (per thread) and each request
+//! sent to a fresh instance of it, as `wasmtime serve` does. Runs go in
+//! parallel; results are handed on in a fixed order.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::Instant;
 
 use wasmkit_core::{Diagnostic, HostKind, codes, display_path};
@@ -154,28 +158,72 @@ pub(crate) fn session_options(
     }
 }
 
-/// Runs every job in order and hands each result to `on_run`.
+/// Runs every job on up to `available_parallelism` threads and hands each
+/// result to `on_run` in the jobs' order. Each thread has its own HTTP
+/// handlers (the first thread takes the prepared ones), so that a
+/// request's guest output is its own.
 pub(crate) fn run(
     runtime: &Runtime,
     prepared: &Prepared<'_>,
     limits: Limits,
     mut on_run: impl FnMut(ScenarioRun),
 ) {
-    for &(index, scenario) in &prepared.jobs {
-        let ready = &prepared.ready[index];
-        on_run(run_one(
-            runtime,
-            ready,
-            &ready.target.components[scenario],
-            limits,
-        ));
-    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(prepared.jobs.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let (send, receive) = mpsc::channel::<(usize, ScenarioRun)>();
+    std::thread::scope(|scope| {
+        for worker in 0..workers {
+            let send = send.clone();
+            let next = &next;
+            scope.spawn(move || {
+                let mut own: Vec<Option<(HttpHandler, OutputSink)>> =
+                    prepared.ready.iter().map(|_| None).collect();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(index, scenario)) = prepared.jobs.get(i) else {
+                        break;
+                    };
+                    let ready = &prepared.ready[index];
+                    let handler = match &ready.handler {
+                        Some(prepared) if worker == 0 => Some(prepared),
+                        Some(_) => {
+                            if own[index].is_none() {
+                                own[index] = handler(runtime, &ready.compiled, limits).ok();
+                            }
+                            own[index].as_ref()
+                        }
+                        None => None,
+                    };
+                    let scenario = &ready.target.components[scenario];
+                    let run = run_one(runtime, ready, scenario, handler, limits);
+                    if send.send((i, run)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // Results come in as they finish; they are handed on in order.
+        let mut waiting = BTreeMap::new();
+        let mut due = 0;
+        for (i, run) in receive {
+            waiting.insert(i, run);
+            while let Some(run) = waiting.remove(&due) {
+                on_run(run);
+                due += 1;
+            }
+        }
+    });
 }
 
 fn run_one(
     runtime: &Runtime,
     ready: &Ready<'_>,
     scenario: &ComponentScenario,
+    handler: Option<&(HttpHandler, OutputSink)>,
     limits: Limits,
 ) -> ScenarioRun {
     let started = Instant::now();
@@ -203,11 +251,10 @@ fn run_one(
             (RunKind::Calls, checks, RunRecord::Calls(record))
         }
         ScenarioBody::Http(http) => {
-            let outcome = catch_unwind(AssertUnwindSafe(|| match &ready.handler {
-                Some((handler, output)) => http_run::run(handler, output, http),
-                None => unreachable_handler(),
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                handler.map(|(handler, output)| http_run::run(handler, output, http))
             }));
-            let (checks, record) = outcome.unwrap_or_else(|_| unreachable_handler());
+            let (checks, record) = outcome.ok().flatten().unwrap_or_else(http_internal_error);
             (RunKind::HttpHandler, checks, RunRecord::Http(record))
         }
     };
@@ -245,7 +292,7 @@ pub(crate) fn failed_run(d: &Diagnostic) -> CheckResult {
     }
 }
 
-fn unreachable_handler() -> (Vec<CheckResult>, HttpRecord) {
+fn http_internal_error() -> (Vec<CheckResult>, HttpRecord) {
     let d = internal_error();
     let record = HttpRecord {
         diagnostics: vec![d.clone()],
