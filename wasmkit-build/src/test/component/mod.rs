@@ -12,7 +12,7 @@
 pub mod calls;
 mod calls_run;
 pub mod http;
-mod http_run;
+pub(crate) mod http_run;
 pub(crate) mod run;
 
 use std::ops::Range;

@@ -246,3 +246,120 @@ fn an_unquoted_dotted_authority_is_explained() {
         ["`callouts.api.example` is a table, not an answer"]
     );
 }
+
+mod judging {
+    use wasmkit_core::{Diagnostic, codes};
+    use wasmkit_invoke::http::{
+        HttpOutcome, HttpResponse, OutgoingOutcome, OutgoingRecord, ResponseHead,
+    };
+
+    use super::*;
+    use crate::test::component::http_run::evaluate;
+
+    fn http(text: &str) -> HttpScenario {
+        match parse_text(text).body {
+            ScenarioBody::Http(http) => http,
+            ScenarioBody::Calls(_) => panic!("not HTTP"),
+        }
+    }
+
+    fn outgoing(authority: &str, outcome: OutgoingOutcome) -> OutgoingRecord {
+        OutgoingRecord {
+            method: "GET".into(),
+            scheme: "http".into(),
+            authority: authority.into(),
+            path_with_query: "/".into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            outcome,
+        }
+    }
+
+    fn answered(status: u16, headers: &[(&str, &str)], body: &str) -> HttpOutcome {
+        HttpOutcome {
+            response: Some(HttpResponse {
+                head: ResponseHead {
+                    status,
+                    headers: headers
+                        .iter()
+                        .map(|(n, v)| ((*n).to_string(), (*v).to_string()))
+                        .collect(),
+                },
+                body: body.as_bytes().to_vec(),
+            }),
+            outgoing: vec![
+                outgoing("a.example", OutgoingOutcome::Answered(200)),
+                outgoing("b.example", OutgoingOutcome::Denied),
+            ],
+            failure: None,
+        }
+    }
+
+    const EXPECT: &str = r#"
+[request]
+[expect]
+status = 200
+response-headers = { "x-a" = "1" }
+response-headers-absent = "x-b"
+response-body = "ok"
+callouts = ["a.example", "b.example"]
+"#;
+
+    fn verdicts(scenario: &HttpScenario, outcome: &HttpOutcome) -> Vec<(String, bool, String)> {
+        evaluate(scenario, outcome)
+            .into_iter()
+            .map(|c| (c.name, c.passed, c.actual))
+            .collect()
+    }
+
+    #[test]
+    fn names_compare_case_insensitively_and_callouts_in_order() {
+        let s = http(EXPECT);
+        let got = verdicts(&s, &answered(200, &[("X-A", "1")], "ok"));
+        assert!(got.iter().all(|(_, passed, _)| *passed), "{got:?}");
+    }
+
+    #[test]
+    fn each_difference_is_said_with_the_actual_value() {
+        let s = http(EXPECT);
+        let outcome = answered(404, &[("x-a", "2"), ("x-b", "secret")], "no");
+        let got = verdicts(&s, &outcome);
+        let failed: Vec<(&str, &str)> = got
+            .iter()
+            .filter(|(_, passed, _)| !passed)
+            .map(|(n, _, a)| (n.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                ("status", "404"),
+                ("response-headers `x-a`", "x-a: 2"),
+                ("response-headers-absent `x-b`", "x-b: secret"),
+                ("response-body", "\"no\""),
+            ]
+        );
+        // The excerpt lists every outgoing request and what it got.
+        let checks = evaluate(&s, &outcome);
+        assert_eq!(
+            checks[1].excerpt,
+            [
+                "GET http://a.example/ -> 200",
+                "GET http://b.example/ -> refused (HTTP-request-denied): no `[callouts.\"b.example\"]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_response_every_check_fails_with_the_reason() {
+        let s = http(EXPECT);
+        let outcome = HttpOutcome {
+            response: None,
+            outgoing: Vec::new(),
+            failure: Some(Diagnostic::error(codes::TRAP, "it trapped")),
+        };
+        let got = verdicts(&s, &outcome);
+        assert_eq!(got[0], ("run".into(), false, "error: it trapped".into()));
+        assert_eq!(got[1].2, "no response (it trapped)");
+        assert_eq!(got[5], ("callouts".into(), false, "none".into()));
+    }
+}
