@@ -248,7 +248,7 @@ impl ComponentSession {
             )
             .with_label(line.src.label(
                 line.callee_span.clone(),
-                format!("uses `{}`", exports::type_name(&ty)),
+                format!("uses `{}`", exports::type_name(ty)),
             ))
             .with_note(format!("its signature is `{}`", exports.signature(f)))
             .with_note("futures, streams and error contexts have no written form"));

@@ -42,7 +42,7 @@ impl Serialize for RunKind {
 #[derive(Clone, Debug)]
 pub enum RunRecord {
     /// The proxy-wasm host model's report.
-    ProxyWasm(ProxyWasmReport),
+    ProxyWasm(Box<ProxyWasmReport>),
     /// Calls on a component.
     Calls(CallsRecord),
     /// A request to an HTTP component.

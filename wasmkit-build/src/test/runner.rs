@@ -215,7 +215,7 @@ fn run_one(runtime: &Runtime, prepared: &Prepared<'_>, job: Job, limits: Limits)
         kind: RunKind::Proxy(job.kind),
         passed: checks.iter().all(|c| c.passed),
         checks,
-        report: RunRecord::ProxyWasm(report),
+        report: RunRecord::ProxyWasm(Box::new(report)),
         duration: started.elapsed(),
         source: scenario.source.clone(),
     }

@@ -67,7 +67,7 @@ fn judged(display: &str, text: &str, report: ProxyWasmReport) -> ScenarioRun {
         kind: RunKind::Proxy(ProxyKind::Http),
         passed: checks.iter().all(|c| c.passed),
         checks,
-        report: RunRecord::ProxyWasm(report),
+        report: RunRecord::ProxyWasm(Box::new(report)),
         duration: Duration::from_millis(3),
         source: s.source.clone(),
     }

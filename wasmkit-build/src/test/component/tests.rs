@@ -67,7 +67,7 @@ expect-error = "moved"
     let first = &calls.calls[0];
     assert_eq!(&text[first.call.span.clone()], r#"remember("k", "v")"#);
     assert_eq!(
-        first.expect.as_ref().map(|e| e.text()),
+        first.expect.as_ref().map(wasmkit_invoke::CallSource::text),
         Some(r#"some("v")"#)
     );
     let imports = first.imports.as_ref().expect("imports");
@@ -99,7 +99,13 @@ fn calls_as_an_inline_array() {
         panic!()
     };
     assert_eq!(calls.calls.len(), 2);
-    assert_eq!(calls.calls[1].expect.as_ref().map(|e| e.text()), Some("2"));
+    assert_eq!(
+        calls.calls[1]
+            .expect
+            .as_ref()
+            .map(wasmkit_invoke::CallSource::text),
+        Some("2")
+    );
 }
 
 #[test]
