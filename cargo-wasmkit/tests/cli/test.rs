@@ -215,3 +215,26 @@ fn help_lists_the_options_and_every_scenario_key() {
         .code(0)
         .stdout_eq(file!["snapshots/test/help.stdout"]);
 }
+
+#[test]
+fn a_service_verifies_with_its_proxy_kind_and_fails_as_an_http_filter() {
+    let out = run(wasmkit()
+        .args(["build", "-p", "tt-service"])
+        .current_dir(guests()));
+    out.expect_code(0)
+        .expect_stderr("Verified tt-service (proxy-wasm module, ABI 0.2.1, host envoy");
+    // The same artifact as a file: an HTTP filter by default.
+    let artifact = crate::support::shared_target_dir().join("wasmkit/debug/tt-service.wasm");
+    let out = run(wasmkit().arg("verify").arg(&artifact));
+    out.expect_code(1)
+        .expect_stderr("missing ContextType on root_context")
+        .expect_stderr("PROXY_KIND=service");
+}
+
+#[test]
+fn the_examples_scenarios_pass() {
+    let examples = crate::support::repo_root().join("examples");
+    let out = run(test_in(&examples).args(["-p", "json-guard", "-p", "add-header"]));
+    out.expect_code(0);
+    snapbox::assert_data_eq!(out.stdout, file!["snapshots/test/examples.stdout"]);
+}
