@@ -70,6 +70,30 @@ pub enum Color {
     Never,
 }
 
+/// `--opt-level`: how hard to optimise the code compiled for a run.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OptLevelArg {
+    /// Baseline the first time an artifact runs, optimised from its second
+    /// run on (invoke's default)
+    Auto,
+    /// Winch, wasmtime's baseline compiler: fast to compile (verify's,
+    /// build's and test's default)
+    Baseline,
+    /// Cranelift optimising for speed, as `wasmtime run`
+    Speed,
+}
+
+impl From<OptLevelArg> for wasmkit_invoke::runtime::OptLevel {
+    fn from(level: OptLevelArg) -> Self {
+        use wasmkit_invoke::runtime::OptLevel;
+        match level {
+            OptLevelArg::Auto => OptLevel::Auto,
+            OptLevelArg::Baseline => OptLevel::Baseline,
+            OptLevelArg::Speed => OptLevel::Speed,
+        }
+    }
+}
+
 /// `--message-format`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {

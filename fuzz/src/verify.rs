@@ -114,6 +114,7 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
         fuel: false,
         timeouts: true,
         cache_dir: None,
+        ..RuntimeOptions::default()
     })
     .expect("an engine")
 });

@@ -74,6 +74,7 @@ impl Harness {
             fuel: false,
             timeouts: true,
             cache_dir: None,
+            ..RuntimeOptions::default()
         })
         .expect("an engine");
         let input =

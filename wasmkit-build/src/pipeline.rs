@@ -16,7 +16,7 @@ use wasmkit_core::workspace::Project;
 use wasmkit_core::{
     Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, codes,
 };
-use wasmkit_invoke::{Runtime, RuntimeOptions};
+use wasmkit_invoke::runtime::OptLevel;
 
 use crate::artifact::{self, ArtifactRecord, ArtifactState, Verification, locate};
 use crate::run::{BuildOptions, build};
@@ -61,6 +61,8 @@ pub struct BuildSteps {
     pub no_verify: bool,
     /// `--deny-warnings`.
     pub deny_warnings: bool,
+    /// `--opt-level` for verification (baseline when not given).
+    pub opt_level: Option<OptLevel>,
 }
 
 /// Builds the plugins, verifies what was built (unless told not to) and
@@ -99,7 +101,7 @@ fn build_and_verify_locked(
     let mut reports = Vec::new();
     if !steps.no_verify && !outcome.built.is_empty() {
         let built: Vec<&PluginConfig> = outcome.built.iter().map(|b| &plugins[b.plugin]).collect();
-        match verify_and_record(project, &built, steps.deny_warnings) {
+        match verify_and_record(project, &built, steps.deny_warnings, steps.opt_level) {
             Ok((verified, mut problems)) => {
                 for (record, (report, updated)) in records.iter_mut().zip(verified) {
                     if let Some(updated) = updated {
@@ -134,8 +136,9 @@ fn verify_and_record(
     project: &Project,
     plugins: &[&PluginConfig],
     deny_warnings: bool,
+    opt_level: Option<OptLevel>,
 ) -> Result<(Vec<Verified>, Vec<Diagnostic>), Diagnostic> {
-    let runtime = Runtime::new(&RuntimeOptions::with_default_cache(false))?;
+    let runtime = verify::runtime(opt_level)?;
     let targets: Vec<_> = plugins
         .iter()
         .map(|p| verify::plugin_target(p, locate(project, p).wasm))
@@ -209,7 +212,7 @@ pub fn plugin_artifact(
         plugin.name(),
         record.verification.describe()
     ));
-    let (verified, problems) = verify_and_record(project, &[plugin], false)?;
+    let (verified, problems) = verify_and_record(project, &[plugin], false, None)?;
     shell.diagnostics(&problems);
     let reports: Vec<ArtifactReport> = verified.into_iter().map(|(r, _)| r).collect();
     verify::print_reports(shell, &reports, false);

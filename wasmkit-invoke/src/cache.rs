@@ -78,6 +78,18 @@ impl CompileCache {
         }
     }
 
+    /// The same cache for code of one compiler: `salt` (the compiler's
+    /// name) is part of every entry's key, so that the code of one
+    /// compiler is never loaded as another's.
+    #[must_use]
+    pub fn with_salt(mut self, salt: &str) -> CompileCache {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.engine_key.hash(&mut hasher);
+        salt.hash(&mut hasher);
+        self.engine_key = hasher.finish();
+        self
+    }
+
     /// The same cache with another size cap.
     #[must_use]
     pub fn with_max_bytes(mut self, max_bytes: u64) -> CompileCache {

@@ -72,7 +72,7 @@ impl Named for ImportedFunc {
 
 impl ImportedFunc {
     /// The name of the import that holds it: its instance, or itself.
-    fn import_name(&self) -> &str {
+    pub(crate) fn import_name(&self) -> &str {
         self.instance.as_deref().unwrap_or(&self.name)
     }
 }
@@ -83,6 +83,8 @@ pub struct ComponentImports {
     resources: Vec<ResourceInfo>,
     /// Each function's mocked results, by index.
     mocks: Vec<Option<Vec<Val>>>,
+    /// Why the linker refused each unprovided import, by import name.
+    reasons: Vec<(String, String)>,
     pre: InstancePre<ComponentState>,
 }
 
@@ -113,6 +115,7 @@ impl ComponentImports {
 
         let mut linker = sandbox::component_linker(engine)?;
         let mut unprovided: Vec<&str> = Vec::new();
+        let mut reasons = Vec::new();
         let mut pre = loop {
             match linker.instantiate_pre(component) {
                 Ok(pre) => break pre,
@@ -127,6 +130,7 @@ impl ComponentImports {
                     };
                     stand_in(&mut linker, name, &funcs, &resources).map_err(|e| link_error(&e))?;
                     unprovided.push(name);
+                    reasons.push((name.clone(), refusal(&e)));
                 }
             }
         };
@@ -171,8 +175,19 @@ impl ComponentImports {
             funcs,
             resources,
             mocks: mocked,
+            reasons,
             pre,
         })
+    }
+
+    /// Why the linker refused an import (by its name), as it says it:
+    /// `instance export `now` has the wrong type: ...` for an import it has
+    /// under another type.
+    pub fn refusal(&self, import: &str) -> Option<&str> {
+        self.reasons
+            .iter()
+            .find(|(name, _)| name == import)
+            .map(|(_, why)| why.as_str())
     }
 
     /// The imported functions, in import order.
@@ -419,6 +434,23 @@ impl std::fmt::Display for ImportCall {
             Some(r) => write!(f, " -> {r}"),
             None => write!(f, " -> unprovided"),
         }
+    }
+}
+
+/// What the linker says after naming the import it lacks (the causes
+/// below "a matching implementation was not found ..."), or that it has
+/// nothing of that name.
+fn refusal(e: &wasmtime::Error) -> String {
+    let causes: Vec<String> = e
+        .chain()
+        .map(ToString::to_string)
+        .skip_while(|c| !c.contains("a matching implementation was not found"))
+        .skip(1)
+        .collect();
+    if causes.is_empty() {
+        "no definition of that name".to_string()
+    } else {
+        causes.join(": ")
     }
 }
 

@@ -42,6 +42,8 @@ pub struct ImportListing {
     pub signature: String,
     /// What provides it.
     pub provider: Provider,
+    /// Why the linker refused it, when it is unprovided.
+    pub refusal: Option<String>,
 }
 
 /// One line or block of `--list`, in the component's order.
@@ -95,6 +97,7 @@ impl Catalog {
                 import: f.instance.clone().unwrap_or_else(|| f.name.clone()),
                 signature: format!("{}: {}", f.full_name(), imports::signature(wit, f)),
                 provider: f.provider,
+                refusal: imports.refusal(f.import_name()).map(str::to_string),
             })
             .collect();
         Catalog {

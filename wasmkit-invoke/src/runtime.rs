@@ -1,13 +1,60 @@
-//! The engine every command runs wasm on: wasmtime with epoch interruption
-//! for time limits, optional fuel metering, and the compile cache.
+//! The engines every command runs wasm on: wasmtime with epoch interruption
+//! for time limits, optional fuel metering, the compile cache, and the
+//! choice of compiler for each artifact ([`OptLevel`]).
+
+use std::sync::{Arc, OnceLock};
 
 use wasmkit_core::{Diagnostic, codes, display_path};
 use wasmtime::component::Component;
-use wasmtime::{Config, Engine, Module};
+use wasmtime::{Config, Engine, Module, Strategy};
 
 use crate::cache::{CompileCache, Miss, SizeCap};
 use crate::input::{WasmInput, WasmKind};
 use crate::limits::EPOCH_TICK;
+
+/// How hard to optimise the machine code of an artifact (`--opt-level`).
+///
+/// In the inner loop almost every artifact is new, and a one-shot run
+/// (a verify, a scenario, a first invoke) waits on its compile, so the
+/// default compiles fast and optimises only where the compile pays back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OptLevel {
+    /// The documented rule: an artifact seen for the first time is compiled
+    /// with the baseline compiler; the second run of an unchanged artifact
+    /// (its baseline code already in the cache) compiles it optimised, and
+    /// every later run loads that optimised code. Without a cache, every
+    /// run is a first run.
+    #[default]
+    Auto,
+    /// Winch, wasmtime's baseline compiler (one pass, no optimisation);
+    /// Cranelift without optimisation where Winch cannot compile the
+    /// artifact (a proposal it does not implement).
+    Baseline,
+    /// Cranelift, optimising for speed: what `wasmtime run` does.
+    Speed,
+}
+
+/// The compiler that produced an artifact's code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// Winch.
+    Winch,
+    /// Cranelift with optimisation off (Winch could not compile it).
+    CraneliftNone,
+    /// Cranelift optimising for speed.
+    CraneliftSpeed,
+}
+
+impl Tier {
+    /// Its name, as `-v` prints it and cache entry names carry it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Winch => "winch",
+            Tier::CraneliftNone => "cranelift-o0",
+            Tier::CraneliftSpeed => "cranelift",
+        }
+    }
+}
 
 /// How the runtime is set up.
 #[derive(Clone, Debug, Default)]
@@ -21,6 +68,8 @@ pub struct RuntimeOptions {
     pub timeouts: bool,
     /// Use the compile cache in this directory; `None` disables it.
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Which compiler to use.
+    pub opt_level: OptLevel,
 }
 
 impl RuntimeOptions {
@@ -34,6 +83,7 @@ impl RuntimeOptions {
             } else {
                 CompileCache::default_dir()
             },
+            opt_level: OptLevel::Auto,
         }
     }
 }
@@ -45,6 +95,16 @@ pub enum Compiled {
     Component(Component),
     /// A core module.
     Module(Module),
+}
+
+impl Compiled {
+    /// The engine it was compiled for: its stores and linkers must use it.
+    pub fn engine(&self) -> &Engine {
+        match self {
+            Compiled::Component(c) => c.engine(),
+            Compiled::Module(m) => m.engine(),
+        }
+    }
 }
 
 /// Where a compiled artifact came from, for `-v` output and tests.
@@ -65,62 +125,64 @@ pub enum CacheOutcome {
     Untrusted,
 }
 
-/// The engine, its epoch ticker and its compile cache.
+/// One compile: the code, where it came from, which compiler made it and
+/// why that one.
+#[derive(Clone, Debug)]
+pub struct Compilation {
+    /// The compiled artifact.
+    pub compiled: Compiled,
+    /// Cache hit, stored, ...
+    pub cache: CacheOutcome,
+    /// The compiler of its code.
+    pub tier: Tier,
+    /// Why that compiler, for `-v`.
+    pub why: String,
+}
+
+/// The engines of one runtime, one per compiler, each made when first
+/// needed (an engine costs a timer thread and some setup).
+#[derive(Debug)]
+struct Engines {
+    config: RuntimeOptions,
+    winch: OnceLock<Result<Engine, String>>,
+    cranelift_none: OnceLock<Result<Engine, String>>,
+    cranelift_speed: OnceLock<Result<Engine, String>>,
+}
+
+/// The engines, their epoch tickers and the compile cache.
 #[derive(Clone, Debug)]
 pub struct Runtime {
-    engine: Engine,
-    cache: Option<CompileCache>,
+    engines: Arc<Engines>,
+    cache_dir: Option<std::path::PathBuf>,
+    cache_cap: u64,
     fuel: bool,
 }
 
 impl Runtime {
-    /// Creates the engine and starts the epoch ticker.
+    /// Sets up the runtime; each engine is created when first used.
     pub fn new(options: &RuntimeOptions) -> Result<Runtime, Diagnostic> {
-        let mut config = Config::new();
-        config.epoch_interruption(options.timeouts);
-        config.consume_fuel(options.fuel);
-        let engine = Engine::new(&config).map_err(|e| {
-            Diagnostic::error(
-                codes::INSTANTIATE_FAILED,
-                format!("cannot create the wasm engine: {e}"),
-            )
-        })?;
-        // The epoch advances on a background thread; a store's deadline is a
-        // number of ticks, so a guest that never returns is interrupted. The
-        // thread ends when the last clone of the engine is dropped.
-        let weak = engine.weak();
-        std::thread::Builder::new()
-            .name("wasmkit-epoch".into())
-            .spawn(move || {
-                while let Some(engine) = weak.upgrade() {
-                    engine.increment_epoch();
-                    drop(engine);
-                    std::thread::sleep(EPOCH_TICK);
-                }
-            })
-            .map_err(|e| {
-                Diagnostic::error(
-                    codes::INSTANTIATE_FAILED,
-                    format!("cannot start the timer thread: {e}"),
-                )
-            })?;
-        let cache = match options.cache_dir.clone() {
-            Some(dir) => {
-                let cap = SizeCap::from_env()?;
-                Some(CompileCache::new(dir, &engine).with_max_bytes(cap.bytes))
-            }
-            None => None,
+        let cache_cap = match options.cache_dir {
+            Some(_) => SizeCap::from_env()?.bytes,
+            None => 0,
         };
-        Ok(Runtime {
-            engine,
-            cache,
+        let runtime = Runtime {
+            engines: Arc::new(Engines {
+                config: options.clone(),
+                winch: OnceLock::new(),
+                cranelift_none: OnceLock::new(),
+                cranelift_speed: OnceLock::new(),
+            }),
+            cache_dir: options.cache_dir.clone(),
+            cache_cap,
             fuel: options.fuel,
-        })
-    }
-
-    /// The engine.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
+        };
+        // The engine this runtime starts with, so that a broken setup is
+        // reported before anything is compiled.
+        runtime.engine_for(match options.opt_level {
+            OptLevel::Speed => Tier::CraneliftSpeed,
+            OptLevel::Auto | OptLevel::Baseline => Tier::Winch,
+        })?;
+        Ok(runtime)
     }
 
     /// Whether fuel is metered.
@@ -128,31 +190,128 @@ impl Runtime {
         self.fuel
     }
 
+    /// The engine of one compiler.
+    pub fn engine_for(&self, tier: Tier) -> Result<&Engine, Diagnostic> {
+        let e = &self.engines;
+        let cell = match tier {
+            Tier::Winch => &e.winch,
+            Tier::CraneliftNone => &e.cranelift_none,
+            Tier::CraneliftSpeed => &e.cranelift_speed,
+        };
+        cell.get_or_init(|| new_engine(&e.config, tier))
+            .as_ref()
+            .map_err(|e| {
+                Diagnostic::error(
+                    codes::INSTANTIATE_FAILED,
+                    format!("cannot create the wasm engine: {e}"),
+                )
+            })
+    }
+
     /// Compiles an input, through the cache when it is on.
     pub fn compile(&self, input: &WasmInput) -> Result<(Compiled, CacheOutcome), Diagnostic> {
-        let kind = match input.kind {
-            WasmKind::Component => "component",
-            WasmKind::Module => "module",
+        self.compile_with_info(input).map(|c| (c.compiled, c.cache))
+    }
+
+    /// Compiles an input with the compiler the options choose, through the
+    /// cache when it is on, and says which compiler and why.
+    pub fn compile_with_info(&self, input: &WasmInput) -> Result<Compilation, Diagnostic> {
+        match self.engines.config.opt_level {
+            OptLevel::Speed => {
+                self.compile_tier(input, Tier::CraneliftSpeed, "optimised (--opt-level speed)")
+            }
+            OptLevel::Baseline => self.compile_baseline(
+                input,
+                "baseline (--opt-level baseline, the default of verify, build and test)",
+            ),
+            OptLevel::Auto => {
+                let speed = self.engine_for(Tier::CraneliftSpeed)?;
+                if self.cached(input, speed, Tier::CraneliftSpeed) {
+                    return self.compile_tier(
+                        input,
+                        Tier::CraneliftSpeed,
+                        "optimised code of an artifact run before",
+                    );
+                }
+                let winch = self.engine_for(Tier::Winch)?;
+                if self.cached(input, winch, Tier::Winch) {
+                    // The second run of an unchanged artifact: it is worth
+                    // optimising now, for this run and every later one.
+                    return self.compile_tier(
+                        input,
+                        Tier::CraneliftSpeed,
+                        "optimised: the second run of an unchanged artifact",
+                    );
+                }
+                self.compile_baseline(input, "baseline: the first run of this artifact")
+            }
+        }
+    }
+
+    /// Winch, or Cranelift without optimisation where Winch cannot.
+    fn compile_baseline(&self, input: &WasmInput, why: &str) -> Result<Compilation, Diagnostic> {
+        match self.compile_tier(input, Tier::Winch, why) {
+            Ok(c) => Ok(c),
+            Err(winch) => {
+                let note = winch.notes.last().cloned().unwrap_or(winch.message);
+                self.compile_tier(
+                    input,
+                    Tier::CraneliftNone,
+                    &format!(
+                        "{why}; Cranelift without optimisation, as Winch cannot compile it ({note})"
+                    ),
+                )
+            }
+        }
+    }
+
+    /// Whether the cache holds a trusted entry of `tier` for the input.
+    fn cached(&self, input: &WasmInput, engine: &Engine, tier: Tier) -> bool {
+        self.cache(engine, tier)
+            .is_some_and(|c| c.is_trusted() && c.entry_path(&input.bytes, kind(input)).exists())
+    }
+
+    fn cache(&self, engine: &Engine, tier: Tier) -> Option<CompileCache> {
+        let dir = self.cache_dir.clone()?;
+        Some(
+            CompileCache::new(dir, engine)
+                .with_salt(tier.name())
+                .with_max_bytes(self.cache_cap),
+        )
+    }
+
+    fn compile_tier(
+        &self,
+        input: &WasmInput,
+        tier: Tier,
+        why: &str,
+    ) -> Result<Compilation, Diagnostic> {
+        let engine = self.engine_for(tier)?;
+        let done = |compiled, cache| Compilation {
+            compiled,
+            cache,
+            tier,
+            why: why.to_string(),
         };
-        let Some(cache) = &self.cache else {
-            return Ok((self.compile_fresh(input)?, CacheOutcome::Disabled));
+        let Some(cache) = self.cache(engine, tier) else {
+            return Ok(done(compile_fresh(engine, input)?, CacheOutcome::Disabled));
         };
-        let entry = cache.entry_path(&input.bytes, kind);
+        let entry = cache.entry_path(&input.bytes, kind(input));
         let mut outcome = CacheOutcome::Stored;
         match cache.load(&entry) {
             Ok(serialized) => {
-                if let Some(compiled) = self.deserialize(input.kind, &serialized) {
-                    return Ok((compiled, CacheOutcome::Hit));
+                if let Some(compiled) = deserialize(engine, input.kind, &serialized) {
+                    return Ok(done(compiled, CacheOutcome::Hit));
                 }
                 outcome = CacheOutcome::ReplacedCorrupt;
             }
             Err(Miss::Corrupt) => outcome = CacheOutcome::ReplacedCorrupt,
             Err(Miss::Absent) if cache.is_trusted() => {}
             Err(Miss::Absent | Miss::Untrusted) => {
-                return Ok((self.compile_fresh(input)?, CacheOutcome::Untrusted));
+                return Ok(done(compile_fresh(engine, input)?, CacheOutcome::Untrusted));
             }
         }
-        let compiled = self.compile_fresh(input)?;
+        let compiled = compile_fresh(engine, input)?;
         let serialized = match &compiled {
             Compiled::Component(c) => c.serialize(),
             Compiled::Module(m) => m.serialize(),
@@ -163,45 +322,87 @@ impl Runtime {
         if !stored {
             outcome = CacheOutcome::StoreFailed;
         }
-        Ok((compiled, outcome))
+        Ok(done(compiled, outcome))
     }
+}
 
-    fn deserialize(&self, kind: WasmKind, serialized: &[u8]) -> Option<Compiled> {
-        // SAFETY: wasmtime runs these bytes as compiled code, trusting them
-        // to be what `serialize` wrote. They come from a cache entry that
-        // only this user (or root) can have written: the cache refuses an
-        // entry when it or its directory is owned by another user or
-        // writable by group or others. Its length and SHA-256 check only
-        // rules out a truncated or half-written entry, not a forged one.
-        // The entry's name carries the engine's compatibility hash, and
-        // wasmtime checks its own header (version, configuration) and
-        // returns an error on a mismatch, which is treated as a miss. What
-        // remains is a tamper by this same user, who can run code as
-        // themselves anyway.
-        #[allow(unsafe_code)]
-        unsafe {
-            match kind {
-                WasmKind::Component => Component::deserialize(&self.engine, serialized)
-                    .ok()
-                    .map(Compiled::Component),
-                WasmKind::Module => Module::deserialize(&self.engine, serialized)
-                    .ok()
-                    .map(Compiled::Module),
-            }
+fn kind(input: &WasmInput) -> &'static str {
+    match input.kind {
+        WasmKind::Component => "component",
+        WasmKind::Module => "module",
+    }
+}
+
+/// An engine for one compiler, with the runtime's limits, and the thread
+/// that advances its epoch.
+fn new_engine(options: &RuntimeOptions, tier: Tier) -> Result<Engine, String> {
+    let mut config = Config::new();
+    config.epoch_interruption(options.timeouts);
+    config.consume_fuel(options.fuel);
+    match tier {
+        Tier::Winch => {
+            config.strategy(Strategy::Winch);
+        }
+        Tier::CraneliftNone => {
+            config.strategy(Strategy::Cranelift);
+            config.cranelift_opt_level(wasmtime::OptLevel::None);
+        }
+        Tier::CraneliftSpeed => {
+            config.strategy(Strategy::Cranelift);
+            config.cranelift_opt_level(wasmtime::OptLevel::Speed);
         }
     }
+    let engine = Engine::new(&config).map_err(|e| e.to_string())?;
+    // The epoch advances on a background thread; a store's deadline is a
+    // number of ticks, so a guest that never returns is interrupted. The
+    // thread ends when the last clone of the engine is dropped.
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("wasmkit-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map_err(|e| format!("cannot start the timer thread: {e}"))?;
+    Ok(engine)
+}
 
-    fn compile_fresh(&self, input: &WasmInput) -> Result<Compiled, Diagnostic> {
-        let result = match input.kind {
-            WasmKind::Component => {
-                Component::from_binary(&self.engine, &input.bytes).map(Compiled::Component)
-            }
-            WasmKind::Module => {
-                Module::from_binary(&self.engine, &input.bytes).map(Compiled::Module)
-            }
-        };
-        result.map_err(|e| invalid_wasm(input, &e))
+fn deserialize(engine: &Engine, kind: WasmKind, serialized: &[u8]) -> Option<Compiled> {
+    // SAFETY: wasmtime runs these bytes as compiled code, trusting them
+    // to be what `serialize` wrote. They come from a cache entry that
+    // only this user (or root) can have written: the cache refuses an
+    // entry when it or its directory is owned by another user or
+    // writable by group or others. Its length and SHA-256 check only
+    // rules out a truncated or half-written entry, not a forged one.
+    // The entry's name carries the engine's compatibility hash and the
+    // compiler, and wasmtime checks its own header (version,
+    // configuration) and returns an error on a mismatch, which is treated
+    // as a miss. What remains is a tamper by this same user, who can run
+    // code as themselves anyway.
+    #[allow(unsafe_code)]
+    unsafe {
+        match kind {
+            WasmKind::Component => Component::deserialize(engine, serialized)
+                .ok()
+                .map(Compiled::Component),
+            WasmKind::Module => Module::deserialize(engine, serialized)
+                .ok()
+                .map(Compiled::Module),
+        }
     }
+}
+
+fn compile_fresh(engine: &Engine, input: &WasmInput) -> Result<Compiled, Diagnostic> {
+    let result = match input.kind {
+        WasmKind::Component => {
+            Component::from_binary(engine, &input.bytes).map(Compiled::Component)
+        }
+        WasmKind::Module => Module::from_binary(engine, &input.bytes).map(Compiled::Module),
+    };
+    result.map_err(|e| invalid_wasm(input, &e))
 }
 
 /// A diagnostic for a binary that wasmtime refuses to compile.
@@ -235,57 +436,145 @@ mod tests {
     use std::path::Path;
 
     fn input() -> WasmInput {
-        WasmInput::from_bytes(
-            Path::new("add.wat"),
-            b"(module (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))".to_vec(),
+        wat(
+            "(module (func (export \"add\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))",
         )
-        .unwrap()
     }
 
-    fn runtime(dir: &Path, fuel: bool) -> Runtime {
+    fn wat(text: &str) -> WasmInput {
+        WasmInput::from_bytes(Path::new("t.wat"), text.as_bytes().to_vec()).unwrap()
+    }
+
+    fn runtime(dir: &Path, fuel: bool, opt_level: OptLevel) -> Runtime {
         Runtime::new(&RuntimeOptions {
             fuel,
             timeouts: true,
             cache_dir: Some(dir.to_path_buf()),
+            opt_level,
         })
         .unwrap()
+    }
+
+    fn tier_and_cache(rt: &Runtime, input: &WasmInput) -> (Tier, CacheOutcome) {
+        let c = rt.compile_with_info(input).unwrap();
+        (c.tier, c.cache)
     }
 
     #[test]
     fn compiles_once_then_hits() {
         let dir = tempfile::tempdir().unwrap();
-        let rt = runtime(dir.path(), false);
-        assert_eq!(rt.compile(&input()).unwrap().1, CacheOutcome::Stored);
-        assert_eq!(rt.compile(&input()).unwrap().1, CacheOutcome::Hit);
+        for level in [OptLevel::Baseline, OptLevel::Speed] {
+            let rt = runtime(dir.path(), false, level);
+            assert_eq!(rt.compile(&input()).unwrap().1, CacheOutcome::Stored);
+            assert_eq!(rt.compile(&input()).unwrap().1, CacheOutcome::Hit);
+        }
+    }
+
+    #[test]
+    fn auto_compiles_baseline_first_then_optimised_once_then_loads_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let rt = runtime(dir.path(), false, OptLevel::Auto);
+        assert_eq!(
+            tier_and_cache(&rt, &input()),
+            (Tier::Winch, CacheOutcome::Stored)
+        );
+        let second = rt.compile_with_info(&input()).unwrap();
+        assert_eq!(
+            (second.tier, second.cache),
+            (Tier::CraneliftSpeed, CacheOutcome::Stored)
+        );
+        assert_eq!(
+            second.why,
+            "optimised: the second run of an unchanged artifact"
+        );
+        assert_eq!(
+            tier_and_cache(&rt, &input()),
+            (Tier::CraneliftSpeed, CacheOutcome::Hit)
+        );
+        // Without a cache every run is a first run.
+        let uncached = Runtime::new(&RuntimeOptions::default()).unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                tier_and_cache(&uncached, &input()),
+                (Tier::Winch, CacheOutcome::Disabled)
+            );
+        }
+    }
+
+    #[test]
+    fn what_winch_cannot_compile_falls_back_to_unoptimised_cranelift() {
+        // Tail calls are a proposal Winch does not implement.
+        let tail = wat("(module (func $f (export \"f\") (return_call $f)))");
+        let rt = Runtime::new(&RuntimeOptions {
+            opt_level: OptLevel::Baseline,
+            ..RuntimeOptions::default()
+        })
+        .unwrap();
+        let c = rt.compile_with_info(&tail).unwrap();
+        assert_eq!(c.tier, Tier::CraneliftNone);
+        assert!(
+            c.why.starts_with(
+                "baseline (--opt-level baseline, the default of verify, build and test); Cranelift without optimisation, as Winch cannot compile it ("
+            ),
+            "{}",
+            c.why
+        );
+        assert!(c.why.contains("tail call"), "{}", c.why);
+        // Its code runs on its own engine.
+        assert!(Engine::same(
+            c.compiled.engine(),
+            rt.engine_for(Tier::CraneliftNone).unwrap()
+        ));
+    }
+
+    #[test]
+    fn invalid_input_is_reported_once_whatever_the_compiler() {
+        let bad =
+            WasmInput::from_bytes(Path::new("bad.wasm"), b"\0asm\x01\0\0\0\x01".to_vec()).unwrap();
+        for level in [OptLevel::Auto, OptLevel::Baseline, OptLevel::Speed] {
+            let rt = Runtime::new(&RuntimeOptions {
+                opt_level: level,
+                ..RuntimeOptions::default()
+            })
+            .unwrap();
+            let d = rt.compile(&bad).unwrap_err();
+            assert_eq!(d.message, "`bad.wasm` is not valid WebAssembly");
+            assert_eq!(
+                d.help,
+                ["the file is truncated: was its build interrupted? rebuild it"]
+            );
+        }
     }
 
     #[test]
     fn an_entry_written_by_another_engine_is_never_loaded() {
         let dir = tempfile::tempdir().unwrap();
-        let plain = runtime(dir.path(), false);
-        let fueled = runtime(dir.path(), true);
+        let plain = runtime(dir.path(), false, OptLevel::Baseline);
+        let fueled = runtime(dir.path(), true, OptLevel::Baseline);
         // Another engine's artifact, with a valid checksum, placed under
         // this engine's key: wasmtime's own header check refuses it, and
         // the entry is rebuilt.
         let (Compiled::Module(foreign), _) = fueled.compile(&input()).unwrap() else {
             panic!("a module")
         };
-        let cache = plain.cache.as_ref().unwrap();
+        let engine = plain.engine_for(Tier::Winch).unwrap();
+        let cache = plain.cache(engine, Tier::Winch).unwrap();
         let entry = cache.entry_path(&input().bytes, "module");
         cache.store(&entry, &foreign.serialize().unwrap()).unwrap();
         let (compiled, outcome) = plain.compile(&input()).unwrap();
         assert_eq!(outcome, CacheOutcome::ReplacedCorrupt);
         assert!(matches!(compiled, Compiled::Module(_)));
         assert_eq!(plain.compile(&input()).unwrap().1, CacheOutcome::Hit);
-        // The two engines use different entries to begin with.
-        assert_ne!(
-            entry,
-            fueled
-                .cache
-                .as_ref()
-                .unwrap()
-                .entry_path(&input().bytes, "module")
-        );
+        // The two engines, and the two compilers, use different entries.
+        let fueled_engine = fueled.engine_for(Tier::Winch).unwrap();
+        let speed_engine = plain.engine_for(Tier::CraneliftSpeed).unwrap();
+        let others = [
+            fueled.cache(fueled_engine, Tier::Winch).unwrap(),
+            plain.cache(speed_engine, Tier::CraneliftSpeed).unwrap(),
+        ];
+        for other in others {
+            assert_ne!(entry, other.entry_path(&input().bytes, "module"));
+        }
     }
 
     #[test]
@@ -295,7 +584,11 @@ mod tests {
         let threads: Vec<_> = (0..4)
             .map(|_| {
                 let path = path.clone();
-                std::thread::spawn(move || runtime(&path, false).compile(&input()).map(|(_, o)| o))
+                std::thread::spawn(move || {
+                    runtime(&path, false, OptLevel::Baseline)
+                        .compile(&input())
+                        .map(|(_, o)| o)
+                })
             })
             .collect();
         for t in threads {
@@ -307,7 +600,10 @@ mod tests {
             .collect();
         assert_eq!(entries.len(), 1, "no temporary files left: {entries:?}");
         assert_eq!(
-            runtime(dir.path(), false).compile(&input()).unwrap().1,
+            runtime(dir.path(), false, OptLevel::Baseline)
+                .compile(&input())
+                .unwrap()
+                .1,
             CacheOutcome::Hit
         );
     }

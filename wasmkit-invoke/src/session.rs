@@ -89,22 +89,27 @@ impl Session {
         stderr: Option<&OutputSink>,
     ) -> Result<Session, Diagnostic> {
         let mut builder = options.sandbox.builder(stdout, stderr)?;
+        let mut limits = options.limits;
+        // Fuel can only be set when the engine meters it.
+        if !runtime.meters_fuel() {
+            limits.fuel = None;
+        }
         Ok(match compiled {
             Compiled::Component(component) => {
-                let (exports, imports) = link(runtime, component, input, options)?;
+                let (exports, imports) = link(component, input, options)?;
                 Session::Component(ComponentSession::instantiate(
-                    runtime.engine(),
+                    component.engine(),
                     Arc::new(exports),
                     Arc::new(imports),
                     builder.build(),
-                    options.limits,
+                    limits,
                 )?)
             }
             Compiled::Module(module) => Session::Module(ModuleSession::instantiate(
-                runtime.engine(),
+                module.engine(),
                 module,
                 builder.build_p1(),
-                options.limits,
+                limits,
             )?),
         })
     }
@@ -112,14 +117,13 @@ impl Session {
     /// What `--list` shows, from the compiled input alone: nothing is
     /// instantiated. Mocks are checked against the imports.
     pub fn catalog(
-        runtime: &Runtime,
         compiled: &Compiled,
         input: &WasmInput,
         options: &SessionOptions,
     ) -> Result<Catalog, Diagnostic> {
         Ok(match compiled {
             Compiled::Component(component) => {
-                let (exports, imports) = link(runtime, component, input, options)?;
+                let (exports, imports) = link(component, input, options)?;
                 Catalog::of_component(&exports, &imports)
             }
             Compiled::Module(module) => module_catalog(
@@ -257,13 +261,12 @@ impl Session {
 
 /// Indexes a component's exports and links its imports (with the mocks).
 fn link(
-    runtime: &Runtime,
     component: &wasmtime::component::Component,
     input: &WasmInput,
     options: &SessionOptions,
 ) -> Result<(ComponentExports, ComponentImports), Diagnostic> {
     let exports = ComponentExports::new(component, Some(Arc::from(input.bytes.as_slice())));
-    let imports = ComponentImports::link(runtime.engine(), component, &options.mocks, &|| {
+    let imports = ComponentImports::link(component.engine(), component, &options.mocks, &|| {
         exports.wit()
     })?;
     Ok((exports, imports))

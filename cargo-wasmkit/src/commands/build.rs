@@ -6,7 +6,7 @@ use wasmkit_build::{BuildSteps, build_and_verify};
 use wasmkit_core::Shell;
 
 use super::CommandResult;
-use crate::cli::CargoSelection;
+use crate::cli::{CargoSelection, OptLevelArg};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -24,6 +24,9 @@ pub struct BuildArgs {
     /// Make verification warnings fail the build
     #[arg(long)]
     pub deny_warnings: bool,
+    /// How hard to optimise the code verification compiles [default: baseline]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub opt_level: Option<OptLevelArg>,
 }
 
 impl BuildArgs {
@@ -34,6 +37,7 @@ impl BuildArgs {
             explain: self.explain,
             no_verify: self.no_verify,
             deny_warnings: self.deny_warnings,
+            opt_level: self.opt_level.map(Into::into),
         };
         Ok(build_and_verify(&project, &selected.plugins, steps, shell))
     }

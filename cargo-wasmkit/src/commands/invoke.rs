@@ -17,14 +17,14 @@ use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::mocks;
 use wasmkit_invoke::runner::{Format, Runner};
-use wasmkit_invoke::runtime::CacheOutcome;
+use wasmkit_invoke::runtime::{CacheOutcome, Compilation};
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
 use wasmkit_invoke::{
     OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
 };
 
 use super::CommandResult;
-use crate::cli::{ManifestArgs, ProfileArgs};
+use crate::cli::{ManifestArgs, OptLevelArg, ProfileArgs};
 
 #[derive(Debug, Args)]
 pub struct InvokeArgs {
@@ -67,6 +67,9 @@ pub struct InvokeArgs {
     /// Do not read or write the compile cache
     #[arg(long)]
     pub no_cache: bool,
+    /// How hard to optimise the compiled code
+    #[arg(long, value_enum, value_name = "LEVEL", default_value = "auto")]
+    pub opt_level: OptLevelArg,
     #[command(flatten, next_help_heading = "HTTP Options")]
     pub http: http::HttpArgs,
     /// Run the plugin's artifact even if it failed verification or was never verified
@@ -86,6 +89,7 @@ impl InvokeArgs {
         let runtime = Runtime::new(&RuntimeOptions {
             fuel: self.fuel.is_some(),
             timeouts: options.limits.timeout.is_some(),
+            opt_level: self.opt_level.into(),
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
         let input = WasmInput::read(&artifact)?;
@@ -114,7 +118,12 @@ impl InvokeArgs {
             Format::Wave => results.clone(),
         };
         let started = Instant::now();
-        let (compiled, cache) = runtime.compile(&input)?;
+        let Compilation {
+            compiled,
+            cache,
+            tier,
+            why,
+        } = runtime.compile_with_info(&input)?;
         if cache == CacheOutcome::Untrusted {
             shell.warn(
                 "the compile cache is writable by other users, so it was not used \
@@ -132,10 +141,7 @@ impl InvokeArgs {
         if self.list {
             // The listing needs no instance: a component whose imports
             // nothing provides is listed all the same.
-            runner.list(
-                &Session::catalog(&runtime, &compiled, &input, &options)?,
-                verbose,
-            );
+            runner.list(&Session::catalog(&compiled, &input, &options)?, verbose);
             if call_args.is_empty() && self.calls_from.is_none() {
                 return Ok(ExitStatus::Success);
             }
@@ -151,8 +157,9 @@ impl InvokeArgs {
         let mut session =
             Session::instantiate(&runtime, &compiled, &input, &options, &guest_out, None)?;
         shell.verbose(format_args!(
-            "loaded {} ({cache:?}) in {:.1?}",
+            "loaded {} ({cache:?}, {}: {why}) in {:.1?}",
             display_path(&artifact),
+            tier.name(),
             started.elapsed()
         ));
         Ok(runner.run(&mut session, calls, &mut |d: &Diagnostic| {

@@ -9,10 +9,9 @@ use wasmkit_build::verify::http::ExpectedStatus;
 use wasmkit_build::verify::{self, ExpectedCall, VerifySettings, VerifyTarget};
 use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Shell, codes};
 use wasmkit_invoke::call::CallSource;
-use wasmkit_invoke::{Runtime, RuntimeOptions};
 
 use super::CommandResult;
-use crate::cli::CargoSelection;
+use crate::cli::{CargoSelection, OptLevelArg};
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -45,6 +44,9 @@ pub struct VerifyArgs {
     /// Make warnings count as errors
     #[arg(long)]
     pub deny_warnings: bool,
+    /// How hard to optimise the code compiled for verification [default: baseline]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub opt_level: Option<OptLevelArg>,
 }
 
 /// `--host`.
@@ -77,7 +79,7 @@ impl VerifyArgs {
         } else {
             (self.file_targets()?, Vec::new())
         };
-        let runtime = Runtime::new(&RuntimeOptions::with_default_cache(false))?;
+        let runtime = verify::runtime(self.opt_level.map(Into::into))?;
         let reports = verify::verify(&runtime, &targets, &settings);
         let status = verify::print_reports(shell, &reports, self.deny_warnings);
         shell.diagnostics(&unavailable);

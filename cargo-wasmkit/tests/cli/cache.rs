@@ -73,7 +73,7 @@ fn a_cache_other_users_can_write_is_not_used() {
 
     std::fs::set_permissions(&compiled, std::fs::Permissions::from_mode(0o777)).unwrap();
     let shared = run(&cache, &dir, &["-v", "invoke", "one.wat", "f()"], None);
-    shared.expect_code(0).expect_stderr("(Untrusted)");
+    shared.expect_code(0).expect_stderr("(Untrusted, winch: ");
     assert_eq!(shared.stdout, "1\n");
     assert_data_eq!(
         shared.stderr.lines().next().unwrap_or_default(),

@@ -7,7 +7,7 @@ use wasmkit_invoke::http::{
     HttpHandler, HttpRequest, OutgoingOutcome, UpstreamAnswer, UpstreamFailure, Upstreams,
 };
 use wasmkit_invoke::imports::Provider;
-use wasmkit_invoke::runtime::Compiled;
+use wasmkit_invoke::runtime::{Compiled, OptLevel};
 use wasmkit_invoke::{OutputSink, Runtime, RuntimeOptions, Session, SessionOptions, WasmInput};
 
 use crate::support::http_handler;
@@ -17,6 +17,7 @@ fn handler() -> HttpHandler {
         fuel: false,
         timeouts: true,
         cache_dir: None,
+        opt_level: OptLevel::Baseline,
     })
     .unwrap();
     let input = WasmInput::read(&http_handler()).unwrap();
@@ -24,7 +25,6 @@ fn handler() -> HttpHandler {
         panic!("a component")
     };
     let catalog = Session::catalog(
-        &runtime,
         &Compiled::Component(component.clone()),
         &input,
         &SessionOptions::default(),

@@ -555,41 +555,47 @@ fn a_trap_backtrace_names_every_guest_frame() {
 
 #[test]
 fn endless_loop_times_out_naming_the_call() {
-    let cache = Scratch::empty();
-    let out = invoke(&cache)
-        .args(["--timeout", "200ms"])
-        .arg(echo())
-        .arg("spin()")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error[timeout]: `spin` timed out after 200ms"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("help: if it just needs longer, raise the limit with `--timeout`"),
-        "{stderr}"
-    );
+    // Under both compilers: Winch's code checks the epoch as Cranelift's does.
+    for level in ["baseline", "speed"] {
+        let cache = Scratch::empty();
+        let out = invoke(&cache)
+            .args(["--timeout", "200ms", "--opt-level", level])
+            .arg(echo())
+            .arg("spin()")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{level}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error[timeout]: `spin` timed out after 200ms"),
+            "{level}: {stderr}"
+        );
+        assert!(
+            stderr.contains("help: if it just needs longer, raise the limit with `--timeout`"),
+            "{level}: {stderr}"
+        );
+    }
 }
 
 #[test]
 fn fuel_runs_out() {
-    let cache = Scratch::empty();
-    let out = invoke(&cache)
-        .args(["--fuel", "100000"])
-        .arg(echo())
-        .args(["add(1, 2)", "spin()"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "3\n");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error[out-of-fuel]: `spin` ran out of fuel (100000 units)"),
-        "{stderr}"
-    );
+    // Under both compilers: Winch meters fuel as Cranelift does.
+    for level in ["baseline", "speed"] {
+        let cache = Scratch::empty();
+        let out = invoke(&cache)
+            .args(["--fuel", "100000", "--opt-level", level])
+            .arg(echo())
+            .args(["add(1, 2)", "spin()"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{level}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "3\n", "{level}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("error[out-of-fuel]: `spin` ran out of fuel (100000 units)"),
+            "{level}: {stderr}"
+        );
+    }
 }
 
 #[test]
@@ -644,9 +650,11 @@ fn memory_blow_up_is_reported_with_the_cap() {
 #[test]
 fn second_invoke_compiles_nothing_and_corrupt_entries_are_replaced() {
     let cache = Scratch::empty();
+    // One compiler throughout: `auto` optimises on the second run (see
+    // `auto_optimises_an_unchanged_artifact_on_its_second_run`).
     let run = || {
         invoke(&cache)
-            .arg("-v")
+            .args(["-v", "--opt-level", "baseline"])
             .arg(shapes())
             .arg("area(circle({radius: 2.0}))")
             .output()
@@ -654,12 +662,12 @@ fn second_invoke_compiles_nothing_and_corrupt_entries_are_replaced() {
     };
     let first = run();
     assert!(
-        String::from_utf8_lossy(&first.stderr).contains("(Stored)"),
+        String::from_utf8_lossy(&first.stderr).contains("(Stored, winch: "),
         "{first:?}"
     );
     let second = run();
     assert!(
-        String::from_utf8_lossy(&second.stderr).contains("(Hit)"),
+        String::from_utf8_lossy(&second.stderr).contains("(Hit, winch: "),
         "{second:?}"
     );
     assert_eq!(second.stdout, b"12.566370614359172\n");
@@ -675,7 +683,7 @@ fn second_invoke_compiles_nothing_and_corrupt_entries_are_replaced() {
     std::fs::write(&entries[0], &bytes[..bytes.len() / 2]).unwrap();
     let third = run();
     assert!(
-        String::from_utf8_lossy(&third.stderr).contains("(ReplacedCorrupt)"),
+        String::from_utf8_lossy(&third.stderr).contains("(ReplacedCorrupt, winch: "),
         "{third:?}"
     );
     assert_eq!(third.stdout, b"12.566370614359172\n");
@@ -752,7 +760,7 @@ fn two_processes_filling_the_cache_at_once_do_not_corrupt_it() {
     let cache = Scratch::empty();
     let spawn = || {
         std::process::Command::new(snapbox::cmd::cargo_bin!("cargo-wasmkit"))
-            .args(["wasmkit", "invoke", "-v"])
+            .args(["wasmkit", "invoke", "-v", "--opt-level", "baseline"])
             .arg(shapes())
             .arg("area(circle({radius: 1.0}))")
             .env("WASMKIT_CACHE_DIR", cache.path())
@@ -781,12 +789,12 @@ fn two_processes_filling_the_cache_at_once_do_not_corrupt_it() {
         "one whole entry, no temporary files: {names:?}"
     );
     let third = invoke(&cache)
-        .arg("-v")
+        .args(["-v", "--opt-level", "baseline"])
         .arg(shapes())
         .arg("area(circle({radius: 1.0}))")
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&third.stderr).contains("(Hit)"));
+    assert!(String::from_utf8_lossy(&third.stderr).contains("(Hit, winch: "));
 }
 
 #[test]
@@ -841,5 +849,49 @@ fn a_package_is_built_first_when_missing_or_older_than_its_sources() {
     assert!(
         stderr.contains("the plugins are: shapes, json-guard, add-header"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn auto_optimises_an_unchanged_artifact_on_its_second_run() {
+    let cache = Scratch::empty();
+    let run = |level: &str| {
+        let out = invoke(&cache)
+            .args(["-v", "--opt-level", level])
+            .arg(shapes())
+            .arg("area(circle({radius: 1.0}))")
+            .output()
+            .unwrap();
+        assert_eq!(out.stdout, b"3.141592653589793\n", "{out:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("note: loaded "))
+            .unwrap_or_else(|| panic!("a loaded line in {stderr}"))
+            .to_string();
+        // `note: loaded PATH (OUTCOME, COMPILER: WHY) in TIME`
+        let start = line.find(" (").unwrap() + 2;
+        let end = line.rfind(") in ").unwrap();
+        line[start..end].to_string()
+    };
+    assert_eq!(
+        run("auto"),
+        "Stored, winch: baseline: the first run of this artifact"
+    );
+    assert_eq!(
+        run("auto"),
+        "Stored, cranelift: optimised: the second run of an unchanged artifact"
+    );
+    assert_eq!(
+        run("auto"),
+        "Hit, cranelift: optimised code of an artifact run before"
+    );
+    assert_eq!(
+        run("baseline"),
+        "Hit, winch: baseline (--opt-level baseline, the default of verify, build and test)"
+    );
+    assert_eq!(
+        run("speed"),
+        "Hit, cranelift: optimised (--opt-level speed)"
     );
 }

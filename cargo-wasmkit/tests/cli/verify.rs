@@ -423,3 +423,50 @@ fn warnings_pass_unless_denied() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("      Failed typo.wat"), "{stderr}");
 }
+
+#[test]
+fn verify_compiles_with_the_baseline_compiler_unless_told_and_v_says_so() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "plain.wat",
+        "(module (func (export \"f\") (result i32) i32.const 7))",
+    );
+    // Tail calls: a proposal Winch does not implement.
+    dir.write(
+        "tail.wat",
+        "(module (func $f (export \"f\") (return_call $f)))",
+    );
+    let compiled_by = |args: &[&str]| {
+        let out = verify(&cache)
+            .current_dir(dir.path())
+            .arg("-v")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("note: "))
+            .filter(|l| l.contains(": compiled by "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        compiled_by(&["plain.wat"]),
+        [
+            "plain.wat: compiled by winch (baseline (--opt-level baseline, the default of verify, build and test); Stored)"
+        ]
+    );
+    assert_eq!(
+        compiled_by(&["plain.wat", "--opt-level", "speed"]),
+        ["plain.wat: compiled by cranelift (optimised (--opt-level speed); Stored)"]
+    );
+    let tail = compiled_by(&["tail.wat"]);
+    assert_eq!(tail.len(), 1, "{tail:?}");
+    assert!(
+        tail[0].starts_with("tail.wat: compiled by cranelift-o0 (baseline (--opt-level baseline, the default of verify, build and test); Cranelift without optimisation, as Winch cannot compile it ("),
+        "{tail:?}"
+    );
+}

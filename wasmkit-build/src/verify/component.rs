@@ -24,7 +24,7 @@ pub(super) fn verify(
 ) {
     report.exports = component
         .component_type()
-        .exports(runtime.engine())
+        .exports(component.engine())
         .map(|(name, _)| name.to_string())
         .collect();
     let host = target.host.unwrap_or(HostKind::Wasmtime);
@@ -64,7 +64,7 @@ pub(super) fn verify(
         mocks,
     };
     let compiled = Compiled::Component(component.clone());
-    let catalog = match Session::catalog(runtime, &compiled, input, &options) {
+    let catalog = match Session::catalog(&compiled, input, &options) {
         Ok(catalog) => catalog,
         Err(d) => {
             report
@@ -74,20 +74,34 @@ pub(super) fn verify(
             return;
         }
     };
-    let count = component.component_type().imports(runtime.engine()).count();
+    let count = component
+        .component_type()
+        .imports(component.engine())
+        .count();
     let mut missing: Vec<&str> = Vec::new();
+    let mut refusals: Vec<Option<&str>> = Vec::new();
     for import in &catalog.imports {
         if import.provider == Provider::Unprovided && !missing.contains(&import.import.as_str()) {
             missing.push(&import.import);
+            refusals.push(import.refusal.as_deref());
         }
     }
-    for name in &missing {
+    for (name, refusal) in missing.iter().zip(&refusals) {
+        let mut d = Diagnostic::error(
+            codes::UNPROVIDED_IMPORT,
+            format!(
+                "the component imports `{name}`, which the wasmtime host profile does not provide"
+            ),
+        );
+        // The profile's interfaces are all `wasi:` ones: for another name
+        // the linker only says it has no such import.
+        if let Some(refusal) = refusal
+            && name.starts_with("wasi:")
+        {
+            d = d.with_note(format!("wasmtime's linker: {refusal}"));
+        }
         report.diagnostics.push(
-            Diagnostic::error(
-                codes::UNPROVIDED_IMPORT,
-                format!("the component imports `{name}`, which the wasmtime host profile does not provide"),
-            )
-            .with_note("the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)")
+            d.with_note("the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)")
             .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it")
             .with_help("to verify calls that do not depend on it, mock its functions with `VERIFY_MOCKS` (`NAME=VALUE`, `;`-separated)"),
         );

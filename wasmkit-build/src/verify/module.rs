@@ -16,15 +16,12 @@ use super::{ArtifactKind, ArtifactReport, Check, VerifySettings, VerifyTarget};
 const PREVIEW1: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
 
 /// Every function WASI preview1 defines, as wasmtime-wasi provides it.
-fn preview1_functions(runtime: &Runtime) -> HashSet<String> {
-    let mut linker: Linker<WasiP1Ctx> = Linker::new(runtime.engine());
+fn preview1_functions(engine: &wasmtime::Engine) -> HashSet<String> {
+    let mut linker: Linker<WasiP1Ctx> = Linker::new(engine);
     if wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| s).is_err() {
         return HashSet::new();
     }
-    let mut store = Store::new(
-        runtime.engine(),
-        wasmtime_wasi::WasiCtxBuilder::new().build_p1(),
-    );
+    let mut store = Store::new(engine, wasmtime_wasi::WasiCtxBuilder::new().build_p1());
     linker
         .iter(&mut store)
         .map(|(_, name, _)| name.to_string())
@@ -51,7 +48,7 @@ pub(super) fn verify(
         .collect();
 
     if is_command {
-        let known = preview1_functions(runtime);
+        let known = preview1_functions(module.engine());
         let missing: Vec<String> = imports
             .iter()
             .filter(|(m, n)| !(PREVIEW1.contains(&m.as_str()) && known.contains(n)))
@@ -81,7 +78,7 @@ pub(super) fn verify(
             return;
         }
         if settings.run_commands {
-            run_start(runtime, module, settings, report);
+            run_start(module, settings, report);
         } else {
             report.checks.push(Check::new(
                 "run",
@@ -144,12 +141,7 @@ pub(super) fn verify(
     }
 }
 
-fn run_start(
-    runtime: &Runtime,
-    module: &Module,
-    settings: &VerifySettings,
-    report: &mut ArtifactReport,
-) {
+fn run_start(module: &Module, settings: &VerifySettings, report: &mut ArtifactReport) {
     let out = OutputSink::capture(64 * 1024);
     let ctx = match SandboxOptions::default().builder(&out, Some(&out)) {
         Ok(mut b) => b.build_p1(),
@@ -158,7 +150,8 @@ fn run_start(
             return;
         }
     };
-    let mut linker: Linker<State> = Linker::new(runtime.engine());
+    let engine = module.engine();
+    let mut linker: Linker<State> = Linker::new(engine);
     if let Err(e) =
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| &mut s.wasi).and_then(|()| {
             linker
@@ -173,7 +166,7 @@ fn run_start(
     }
     let limits = settings.limits;
     let mut store = Store::new(
-        runtime.engine(),
+        engine,
         State {
             wasi: ctx,
             limiter: wasmkit_invoke::limits::GuestLimiter::new(limits.max_memory),

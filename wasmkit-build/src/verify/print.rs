@@ -21,6 +21,9 @@ pub fn print_reports(shell: &Shell, reports: &[ArtifactReport], deny_warnings: b
             Verdict::Warn => shell.status_warn("Verified", format!("{line}, with warnings")),
             Verdict::Fail => shell.status_error("Failed", line),
         }
+        if let Some(compiled_by) = &r.compiled_by {
+            shell.verbose(format_args!("{}: compiled by {compiled_by}", r.name));
+        }
         shell.diagnostics(&r.diagnostics);
     }
     status

@@ -87,7 +87,7 @@ impl HttpHandler {
         options: &SessionOptions,
         guest_output: OutputSink,
     ) -> Result<HttpHandler, Diagnostic> {
-        let engine = runtime.engine();
+        let engine = component.engine();
         if !exports_handler(engine, component) {
             return Err(not_a_handler(component, engine));
         }
@@ -101,7 +101,11 @@ impl HttpHandler {
         Ok(HttpHandler {
             pre,
             sandbox: options.sandbox.clone(),
-            limits: options.limits,
+            limits: Limits {
+                // Fuel can only be set when the engine meters it.
+                fuel: options.limits.fuel.filter(|_| runtime.meters_fuel()),
+                ..options.limits
+            },
             guest_output,
         })
     }

@@ -177,6 +177,7 @@ mod tests {
     fn the_first_marker_in_export_order_wins_compiled_or_cached() {
         let cache = tempfile::tempdir().expect("a temporary directory");
         let runtime = Runtime::new(&RuntimeOptions {
+            opt_level: crate::runtime::OptLevel::Baseline,
             fuel: false,
             timeouts: false,
             cache_dir: Some(cache.path().to_path_buf()),

@@ -53,7 +53,7 @@ pub(crate) fn run(
     if !runtime.meters_fuel() {
         limits.fuel = None;
     }
-    let engine = runtime.engine();
+    let engine = module.engine();
     let state = HostState::new(
         input.host,
         input.abi,
