@@ -26,6 +26,7 @@ fn runtime() -> &'static Runtime {
             fuel: false,
             timeouts: true,
             cache_dir: None,
+            ..RuntimeOptions::default()
         })
         .expect("engine")
     })

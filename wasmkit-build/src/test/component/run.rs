@@ -102,9 +102,7 @@ pub(crate) fn prepare<'t>(
                     let options = session_options(limits, calls.mocks.clone());
                     // The mocks are checked against the imports' types
                     // before anything runs: a bad one is a bad file.
-                    if let Err(d) =
-                        wasmkit_invoke::Session::catalog(runtime, &compiled, &input, &options)
-                    {
+                    if let Err(d) = wasmkit_invoke::Session::catalog(&compiled, &input, &options) {
                         prepared.problems.push(d);
                         continue;
                     }
