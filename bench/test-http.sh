@@ -2,7 +2,8 @@
 # Benchmark of `cargo wasmkit test` on an HTTP component: 100 scenario
 # requests with a warm compile cache.
 #
-#   bash bench/test-http.sh       # prints a markdown table
+#   bash bench/test-http.sh                                          # the release binary
+#   WASMKIT=$PWD/target/debug/cargo-wasmkit bash bench/test-http.sh  # any other build
 #
 # Needs hyperfine (apt-get install hyperfine).
 #
@@ -20,7 +21,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
 
-cargo build --release --locked -p cargo-wasmkit >&2
+if [[ -z "${WASMKIT:-}" ]]; then
+    cargo build --release --locked -p cargo-wasmkit >&2
+fi
 wasmkit=${WASMKIT:-$root/target/release/cargo-wasmkit}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -21,7 +21,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 command -v hyperfine >/dev/null || { echo "hyperfine is needed: apt-get install hyperfine" >&2; exit 2; }
 
-cargo build --release --locked -p cargo-wasmkit >&2
+# WASMKIT names another build of the tool to measure (a debug build gives
+# an upper bound); by default the release binary is built and measured.
+if [ -z "${WASMKIT:-}" ]; then
+    cargo build --release --locked -p cargo-wasmkit >&2
+fi
 wasmkit=${WASMKIT:-$root/target/release/cargo-wasmkit}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -26,7 +26,7 @@ fn runtime() -> &'static Runtime {
             fuel: false,
             timeouts: true,
             cache_dir: None,
-            ..RuntimeOptions::default()
+            opt_level: wasmkit_invoke::runtime::OptLevel::Auto,
         })
         .expect("engine")
     })

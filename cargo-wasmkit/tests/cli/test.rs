@@ -238,3 +238,19 @@ fn the_examples_scenarios_pass() {
     out.expect_code(0);
     snapbox::assert_data_eq!(out.stdout, file!["snapshots/test/examples.stdout"]);
 }
+
+#[test]
+fn artifact_runs_scenarios_against_a_file_with_the_hosts_they_name() {
+    run(wasmkit()
+        .args(["build", "-p", "tt-basic", "--no-verify"])
+        .current_dir(guests()))
+    .expect_code(0);
+    let artifact = crate::support::shared_target_dir().join("wasmkit/debug/tt-basic.wasm");
+    let out = run(test_in(&guests()).arg("--artifact").arg(&artifact).args([
+        "tt-basic/scenarios/adds-header.toml",
+        "tt-late-header/scenarios/echoes-path.toml",
+    ]));
+    // The second scenario expects a header tt-basic never adds.
+    out.expect_code(1);
+    snapbox::assert_data_eq!(out.stdout, file!["snapshots/test/artifact.stdout"]);
+}
