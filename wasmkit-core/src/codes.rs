@@ -203,3 +203,5 @@ pub const SCENARIO_OWNER: Code = Code::input("scenario-owner");
 pub const SCENARIO_FAILED: Code = Code::failure("scenario-failed");
 /// Scenarios for this kind of artifact cannot be run yet.
 pub const SCENARIO_UNSUPPORTED: Code = Code::failure("scenario-unsupported");
+/// A component scenario lacks what it needs to run: a call without `call`, a file with neither calls nor a request.
+pub const SCENARIO_INCOMPLETE: Code = Code::input("scenario-incomplete");

@@ -23,6 +23,7 @@ mod new;
 mod sccache;
 mod sdk_assemblyscript;
 mod test;
+mod test_components;
 mod verified;
 mod verify;
 mod zero_config;

@@ -178,12 +178,10 @@ impl CreatedPlugin {
                 ),
             });
         }
-        if self.kind == PluginKind::ProxyWasm {
-            steps.push(NextStep {
-                purpose: "run its scenarios",
-                command: format!("cargo wasmkit test -p {}", self.name),
-            });
-        }
+        steps.push(NextStep {
+            purpose: "run its scenarios",
+            command: format!("cargo wasmkit test -p {}", self.name),
+        });
         steps
     }
 
@@ -618,7 +616,8 @@ mod tests {
             commands,
             [
                 "cargo wasmkit build -p hello",
-                r#"cargo wasmkit invoke -p hello 'greet("world")'"#
+                r#"cargo wasmkit invoke -p hello 'greet("world")'"#,
+                "cargo wasmkit test -p hello"
             ]
         );
     }
