@@ -9,13 +9,13 @@ use std::ops::Range;
 
 use wasmkit_invoke::http::{HttpRequest, Scheme, UpstreamAnswer, UpstreamFailure, Upstreams};
 
+use crate::test::scenario::answers::{ANSWER_KEYS, Answer, answer};
 use crate::test::scenario::expect::header_pairs;
 use crate::test::scenario::message::header_list;
 use crate::test::scenario::toml::{Entry, Fields, Reader};
 use crate::test::scenario::{Expectation, Expected, Side};
 
 const REQUEST_KEYS: &[&str] = &["method", "path", "authority", "scheme", "headers", "body"];
-const CALLOUT_KEYS: &[&str] = &["status", "headers", "body", "fail"];
 const EXPECT_KEYS: &[&str] = &[
     "status",
     "response-headers",
@@ -190,47 +190,20 @@ fn callouts(reader: &mut Reader, entry: &Entry<'_>) -> Upstreams {
                 ),
             );
         }
-        let f = reader.fields(t, authority.path, CALLOUT_KEYS);
-        let answer = match f.get("fail") {
-            Some(fail) => {
-                if let Some(other) = ["status", "headers", "body"].iter().find_map(|k| f.get(k)) {
-                    reader.conflict(
-                        &fail,
-                        &other,
-                        "a failed request has no response: remove `fail`, or the response's keys",
-                    );
-                }
-                match reader.string(&fail).as_deref() {
-                    Some("reset") => Some(UpstreamAnswer::Fail(UpstreamFailure::Reset)),
-                    Some("timeout") => Some(UpstreamAnswer::Fail(UpstreamFailure::Timeout)),
-                    Some(other) => {
-                        reader.invalid(
-                            fail.span.clone(),
-                            format!("unknown failure `{other}`"),
-                            "not a way a request fails",
-                            Some("`fail` is `reset` or `timeout`".to_string()),
-                        );
-                        None
-                    }
-                    None => None,
-                }
-            }
-            None => Some(UpstreamAnswer::Respond {
-                status: f
-                    .get("status")
-                    .and_then(|e| reader.integer(&e, 100..1000))
-                    .map_or(200, |n| u16::try_from(n).unwrap_or(200)),
-                headers: f
-                    .get("headers")
-                    .map(|e| header_list(reader, &e, &[]))
-                    .unwrap_or_default(),
-                body: f
-                    .get("body")
-                    .and_then(|e| reader.string(&e))
-                    .unwrap_or_default()
-                    .into_bytes(),
-            }),
-        };
+        let f = reader.fields(t, authority.path, ANSWER_KEYS);
+        let answer = answer(reader, &f, "request", &[]).map(|a| match a {
+            Answer::Reset => UpstreamAnswer::Fail(UpstreamFailure::Reset),
+            Answer::Timeout => UpstreamAnswer::Fail(UpstreamFailure::Timeout),
+            Answer::Respond {
+                status,
+                headers,
+                body,
+            } => UpstreamAnswer::Respond {
+                status,
+                headers,
+                body,
+            },
+        });
         if let Some(answer) = answer {
             upstreams.answer(authority.key, answer);
         }
@@ -246,7 +219,7 @@ fn nested_authority(
     table: &dyn toml_edit::TableLike,
 ) -> Option<(String, Range<usize>, String)> {
     let is_nested =
-        |(k, v): &(&str, &toml_edit::Item)| v.is_table_like() && !CALLOUT_KEYS.contains(k);
+        |(k, v): &(&str, &toml_edit::Item)| v.is_table_like() && !ANSWER_KEYS.contains(k);
     let (key, mut item) = table.iter().find(is_nested)?;
     let span = table
         .key(key)

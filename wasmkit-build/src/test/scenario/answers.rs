@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use wasmkit_invoke::proxy_wasm::{CalloutAnswer, Callouts, GrpcAnswer, RedisAnswer};
 
 use super::message::{RESPONSE_PSEUDO, header_list};
-use super::toml::{Entry, Reader};
+use super::toml::{Entry, Fields, Reader};
 
-const CALLOUT_KEYS: &[&str] = &["status", "headers", "body", "fail"];
+/// The keys of an upstream's answer, to a callout or an outgoing request.
+pub(crate) const ANSWER_KEYS: &[&str] = &["status", "headers", "body", "fail"];
 const GRPC_KEYS: &[&str] = &["status", "message"];
 const REDIS_KEYS: &[&str] = &["reply", "fail"];
 
@@ -25,47 +26,20 @@ pub(super) fn callouts(reader: &mut Reader, entry: &Entry<'_>) -> Callouts {
         let Some(t) = reader.table(&cluster) else {
             continue;
         };
-        let f = reader.fields(t, cluster.path, CALLOUT_KEYS);
-        let answer = match f.get("fail") {
-            Some(fail) => {
-                if let Some(other) = ["status", "headers", "body"].iter().find_map(|k| f.get(k)) {
-                    reader.conflict(
-                        &fail,
-                        &other,
-                        "a failed callout has no response: remove `fail`, or the response's keys",
-                    );
-                }
-                match reader.string(&fail).as_deref() {
-                    Some("reset") => Some(CalloutAnswer::Reset),
-                    Some("timeout") => Some(CalloutAnswer::Timeout),
-                    Some(other) => {
-                        reader.invalid(
-                            fail.span.clone(),
-                            format!("unknown failure `{other}`"),
-                            "not a way a callout fails",
-                            Some("`fail` is `reset` or `timeout`".to_string()),
-                        );
-                        None
-                    }
-                    None => None,
-                }
-            }
-            None => Some(CalloutAnswer::Response {
-                status: f
-                    .get("status")
-                    .and_then(|e| reader.integer(&e, 100..1000))
-                    .map_or(200, |n| u16::try_from(n).unwrap_or(200)),
-                headers: f
-                    .get("headers")
-                    .map(|e| header_list(reader, &e, RESPONSE_PSEUDO))
-                    .unwrap_or_default(),
-                body: f
-                    .get("body")
-                    .and_then(|e| reader.string(&e))
-                    .unwrap_or_default()
-                    .into_bytes(),
-            }),
-        };
+        let f = reader.fields(t, cluster.path, ANSWER_KEYS);
+        let answer = answer(reader, &f, "callout", RESPONSE_PSEUDO).map(|a| match a {
+            Answer::Reset => CalloutAnswer::Reset,
+            Answer::Timeout => CalloutAnswer::Timeout,
+            Answer::Respond {
+                status,
+                headers,
+                body,
+            } => CalloutAnswer::Response {
+                status,
+                headers,
+                body,
+            },
+        });
         if let Some(answer) = answer {
             clusters.insert(cluster.key.to_string(), answer);
         }
@@ -73,6 +47,70 @@ pub(super) fn callouts(reader: &mut Reader, entry: &Entry<'_>) -> Callouts {
     Callouts {
         clusters,
         otherwise: None,
+    }
+}
+
+/// How an upstream answers: a response, or a failure.
+pub(crate) enum Answer {
+    /// The connection is reset.
+    Reset,
+    /// No answer in time.
+    Timeout,
+    /// A response (status 200 and an empty body unless given).
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+}
+
+/// An upstream's answer from its table's fields (`ANSWER_KEYS`): `fail =
+/// "reset" | "timeout"`, or a response. `what` names what fails in the
+/// diagnostics (a `callout`, a `request`); `pseudo` are the pseudo-headers
+/// its headers may hold.
+pub(crate) fn answer(
+    reader: &mut Reader,
+    f: &Fields<'_>,
+    what: &str,
+    pseudo: &[&str],
+) -> Option<Answer> {
+    let Some(fail) = f.get("fail") else {
+        return Some(Answer::Respond {
+            status: f
+                .get("status")
+                .and_then(|e| reader.integer(&e, 100..1000))
+                .map_or(200, |n| u16::try_from(n).unwrap_or(200)),
+            headers: f
+                .get("headers")
+                .map(|e| header_list(reader, &e, pseudo))
+                .unwrap_or_default(),
+            body: f
+                .get("body")
+                .and_then(|e| reader.string(&e))
+                .unwrap_or_default()
+                .into_bytes(),
+        });
+    };
+    if let Some(other) = ["status", "headers", "body"].iter().find_map(|k| f.get(k)) {
+        reader.conflict(
+            &fail,
+            &other,
+            &format!("a failed {what} has no response: remove `fail`, or the response's keys"),
+        );
+    }
+    match reader.string(&fail).as_deref() {
+        Some("reset") => Some(Answer::Reset),
+        Some("timeout") => Some(Answer::Timeout),
+        Some(other) => {
+            reader.invalid(
+                fail.span.clone(),
+                format!("unknown failure `{other}`"),
+                format!("not a way a {what} fails"),
+                Some("`fail` is `reset` or `timeout`".to_string()),
+            );
+            None
+        }
+        None => None,
     }
 }
 

@@ -9,7 +9,7 @@
 //! ([`expect`]). The top-level keys are read here; a file with any problem
 //! is not run at all.
 
-mod answers;
+pub(crate) mod answers;
 pub mod expect;
 pub(crate) mod message;
 mod network;
