@@ -18,9 +18,11 @@
 //! whether to trust them with [`ArtifactLocation::state`] or
 //! [`is_up_to_date`].
 
+mod kind;
 mod state;
 mod verification;
 
+pub use kind::ArtifactKind;
 pub use state::{ArtifactState, is_up_to_date};
 pub use verification::{Verification, VerificationResult};
 
@@ -72,35 +74,6 @@ pub enum ArtifactStatus {
     /// A build started after this artifact was written, and did not succeed
     /// (it failed, or was interrupted).
     Stale,
-}
-
-/// What the artifact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactKind {
-    /// A component (component model).
-    Component,
-    /// A core WebAssembly module.
-    CoreModule,
-}
-
-impl ArtifactKind {
-    /// Decides the kind from the bytes' header.
-    pub fn of(bytes: &[u8]) -> ArtifactKind {
-        if wasmparser::Parser::is_component(bytes) {
-            ArtifactKind::Component
-        } else {
-            ArtifactKind::CoreModule
-        }
-    }
-
-    /// `component` or `core module`, for people.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ArtifactKind::Component => "component",
-            ArtifactKind::CoreModule => "core module",
-        }
-    }
 }
 
 /// The component wrapping applied after cargo (`COMPONENT`).
@@ -606,17 +579,5 @@ mod tests {
         mark_stale(&location).expect("mark");
         assert!(!location.record.exists());
         assert_eq!(location.read_record(), Ok(None));
-    }
-
-    #[test]
-    fn kind_comes_from_the_header() {
-        assert_eq!(
-            ArtifactKind::of(b"\0asm\x01\0\0\0"),
-            ArtifactKind::CoreModule
-        );
-        assert_eq!(
-            ArtifactKind::of(b"\0asm\x0d\0\x01\0"),
-            ArtifactKind::Component
-        );
     }
 }

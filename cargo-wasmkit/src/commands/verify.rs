@@ -14,7 +14,7 @@ use super::CommandResult;
 use crate::cli::{CargoSelection, OptLevelArg};
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Files to verify (.wasm or .wat); without them, the selected plugins' built artifacts
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -68,7 +68,7 @@ impl From<HostArg> for HostKind {
 }
 
 impl VerifyArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let settings = VerifySettings {
             limits: verify::default_limits(),
             run_commands: self.run,

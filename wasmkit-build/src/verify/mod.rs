@@ -11,9 +11,9 @@
 //! core modules by their imports ([`module`]). Artifacts are verified in
 //! parallel.
 
-pub mod component;
+pub(crate) mod component;
 pub mod http;
-pub mod module;
+pub(crate) mod module;
 mod print;
 mod proxy_wasm;
 
@@ -30,6 +30,7 @@ use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::{Compiled, OptLevel};
 use wasmkit_invoke::{Limits, Runtime, RuntimeOptions, WasmInput, WasmKind};
 
+pub use crate::artifact::ArtifactKind;
 pub use print::print_reports;
 pub use wasmkit_invoke::proxy_wasm::Check;
 
@@ -113,34 +114,6 @@ pub struct VerifySettings {
     pub run_commands: bool,
     /// Count warnings as errors.
     pub deny_warnings: bool,
-}
-
-/// What an artifact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactKind {
-    /// A component.
-    Component,
-    /// A proxy-wasm module.
-    ProxyWasm,
-    /// A WASI command module (`_start`).
-    WasiCommand,
-    /// Any other core module.
-    CoreModule,
-    /// Not readable as wasm at all.
-    Unreadable,
-}
-
-impl ArtifactKind {
-    fn describe(self) -> &'static str {
-        match self {
-            ArtifactKind::Component => "component",
-            ArtifactKind::ProxyWasm => "proxy-wasm module",
-            ArtifactKind::WasiCommand => "WASI command module",
-            ArtifactKind::CoreModule => "core module",
-            ArtifactKind::Unreadable => "unreadable",
-        }
-    }
 }
 
 /// The verdict on one artifact.
