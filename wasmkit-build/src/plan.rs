@@ -448,7 +448,7 @@ pub(crate) fn flags_target_dir(target_dir: &Path, flags: &[String]) -> PathBuf {
         hasher.update([0x1f]);
     }
     let digest = hasher.finalize();
-    let short: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let short = wasmkit_core::fs::hex(&digest[..8]);
     target_dir.join("wasmkit").join(format!("flags-{short}"))
 }
 

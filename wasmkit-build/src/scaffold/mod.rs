@@ -22,6 +22,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use wasmkit_core::config::is_cfg_name;
+use wasmkit_core::fs::{AtomicWrite, write_atomically};
 use wasmkit_core::{Diagnostic, Diagnostics, HostKind, codes, display_path};
 
 use crate::plan::shell_quote;
@@ -566,18 +567,10 @@ fn replace_manifest(manifest: &Path, original: &str, edited: &str) -> Result<(),
         return Err(cannot("it is read-only".to_string())
             .with_help("make it writable, then run the command again"));
     }
-    let dir = real.parent().unwrap_or(Path::new("/"));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".Cargo.toml.")
-        .tempfile_in(dir)
-        .map_err(|e| cannot(e.to_string()))?;
-    temp.write_all(edited.as_bytes())
-        .and_then(|()| temp.as_file().sync_all())
-        .and_then(|()| temp.as_file().set_permissions(permissions))
-        .map_err(|e| cannot(e.to_string()))?;
-    temp.persist(&real)
-        .map_err(|e| cannot(e.error.to_string()))?;
-    Ok(())
+    // The user's own file: flushed to disk, with the permissions it had.
+    let how = AtomicWrite::new().permissions(permissions).sync();
+    write_atomically(&real, &how, |file| file.write_all(edited.as_bytes()))
+        .map_err(|e| cannot(e.to_string()))
 }
 
 #[cfg(test)]
