@@ -52,7 +52,10 @@ impl Watched {
         self.stderr.lock().expect("lock").clone()
     }
 
-    /// Waits for the run to end; its exit code, stdout and whole stderr.
+    /// Waits for the run to end; its exit code, stdout and stderr. Cargo's
+    /// own lock waits (`package cache`, `build directory`) are left out of
+    /// stderr: they depend on what else runs cargo at the time, not on
+    /// the tool's locks, which keep their lines.
     fn finish(mut self) -> (Option<i32>, String, String) {
         let mut stdout = String::new();
         if let Some(mut out) = self.child.stdout.take() {
@@ -60,7 +63,19 @@ impl Watched {
         }
         let status = self.child.wait().expect("wait");
         self.reader.join().expect("reader");
-        let stderr = self.stderr.lock().expect("lock").clone();
+        let stderr = self
+            .stderr
+            .lock()
+            .expect("lock")
+            .lines()
+            .filter(|l| {
+                !l.trim_start()
+                    .starts_with("Blocking waiting for file lock on ")
+                    || l.contains("wasmkit build directory")
+                    || l.contains("rustup")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
         (status.code(), stdout, stderr)
     }
 }
