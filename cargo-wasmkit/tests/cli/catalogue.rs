@@ -102,7 +102,7 @@ const CASES: &[Case] = &[
         args: &["verify", "adir"],
         code: 2,
         message: "error[read-failed]: cannot read `adir`: it is a directory, not a file",
-        location: None,
+        location: Some("--> adir"),
     },
     Case {
         name: "WAVE with wrong types",
