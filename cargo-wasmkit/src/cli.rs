@@ -133,6 +133,8 @@ pub(crate) enum Command {
     Build(commands::build::BuildArgs),
     /// Load built artifacts (or any .wasm/.wat file) and exercise them as their host will
     Verify(commands::verify::VerifyArgs),
+    /// Run the plugins' scenario files in their hosts' models and check what comes of them
+    Test(commands::test::TestArgs),
     /// Call a component's (or core module's) functions with WAVE arguments
     Invoke(commands::invoke::InvokeArgs),
     /// Show each plugin's effective settings and where each came from

@@ -2,16 +2,17 @@
 //! creating new plugins.
 //!
 //! This crate owns `cargo wasmkit build`: planning the cargo invocations
-//! for the selected plugins ([`plan`]), running cargo and reading its JSON
+//! for the selected plugins (`plan`), running cargo and reading its JSON
 //! messages, checking (and installing) wasm targets ([`toolchain`]),
-//! wrapping core modules into components ([`component`]), and the
+//! wrapping core modules into components (`component`), and the
 //! artifacts with their records ([`artifact`]), which `invoke` and `verify`
 //! read. [`build()`] ties these together, and [`pipeline`] runs a build and
 //! then verify under the build directory's lock, and decides what
 //! `invoke -p` runs. It also owns `verify` ([`verify`]:
 //! what an artifact is and whether it works in its host, running wasm only
 //! through `wasmkit-invoke`: its runtime and limits, and for proxy-wasm
-//! modules its checks and mock host) and `new` ([`scaffold`]).
+//! modules its checks and mock host), `test` ([`test`]: scenario files run
+//! through the same host models) and `new` ([`scaffold`]).
 //!
 //! The build takes resolved settings from `wasmkit-core` and must not read
 //! configuration itself; it prints nothing on stdout but cargo's own JSON
@@ -21,13 +22,14 @@
 pub mod artifact;
 mod build;
 mod cargo;
-pub(crate) mod component;
+mod component;
 mod display;
 mod explain;
 mod pipe;
 pub mod pipeline;
-pub(crate) mod plan;
+mod plan;
 pub mod scaffold;
+pub mod test;
 pub mod toolchain;
 pub mod verify;
 

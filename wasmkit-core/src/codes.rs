@@ -187,3 +187,17 @@ pub const REQUEST_STALLED: Code = Code::failure("request-stalled");
 pub const HOST_CALL: Code = Code::failure("host-call");
 /// A WASI command module is not run unless `--run` is given.
 pub const NOT_RUN: Code = Code::failure("not-run");
+
+// Scenario tests (`cargo wasmkit test`).
+/// A scenario file is not valid TOML.
+pub const SCENARIO_SYNTAX: Code = Code::input("scenario-syntax");
+/// A scenario key holds a value of the wrong type or out of range.
+pub const SCENARIO_TYPE: Code = Code::input("scenario-type");
+/// Scenario keys that cannot be given together, or a key that does not fit the plugin's kind.
+pub const SCENARIO_CONFLICT: Code = Code::input("scenario-conflict");
+/// A scenario file given on the command line belongs to no selected plugin.
+pub const SCENARIO_OWNER: Code = Code::input("scenario-owner");
+/// A scenario's expectation did not hold.
+pub const SCENARIO_FAILED: Code = Code::failure("scenario-failed");
+/// Scenarios for this kind of artifact cannot be run yet.
+pub const SCENARIO_UNSUPPORTED: Code = Code::failure("scenario-unsupported");

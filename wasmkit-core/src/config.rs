@@ -19,6 +19,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Label, SourceFile};
 use crate::keys::Key;
 use crate::metadata::{MetadataTable, MetadataValue, TableKind};
 use crate::plugin::PluginReason;
+use crate::proxy_kind::ProxyKind;
 
 /// Where a setting's value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -304,6 +305,12 @@ pub struct PluginConfig {
     pub component: Resolved<ComponentMode>,
     /// `HOST`; `None` means "by artifact kind" (envoy for proxy-wasm, wasmtime otherwise).
     pub host: Resolved<Option<HostKind>>,
+    /// `PROXY_KIND`: how a proxy-wasm host uses the plugin.
+    pub proxy_kind: Resolved<ProxyKind>,
+    /// `ROOT_ID`: the root id a proxy-wasm host configures the plugin with.
+    pub root_id: Resolved<String>,
+    /// `VM_ID`: the proxy-wasm VM id.
+    pub vm_id: Resolved<String>,
     /// `VERIFY_CONFIG`, resolved against the plugin directory.
     pub verify_config: Resolved<Option<PathBuf>>,
     /// `VERIFY_INVOKE`.
@@ -396,6 +403,12 @@ impl PluginConfig {
                         self.host.value.map_or("auto", HostKind::as_str).to_string(),
                         self.host.origin.to_string(),
                     ),
+                    Key::ProxyKind => (
+                        self.proxy_kind.value.as_str().to_string(),
+                        self.proxy_kind.origin.to_string(),
+                    ),
+                    Key::RootId => (self.root_id.value.clone(), self.root_id.origin.to_string()),
+                    Key::VmId => (self.vm_id.value.clone(), self.vm_id.origin.to_string()),
                     Key::VerifyConfig => (
                         self.verify_config
                             .value
@@ -484,6 +497,21 @@ impl PluginConfig {
                 self.host.value.map(HostKind::as_str).into(),
                 &self.host.origin,
             ),
+        );
+        settings.insert(
+            Key::ProxyKind.buildrc_name().into(),
+            resolved(
+                self.proxy_kind.value.as_str().into(),
+                &self.proxy_kind.origin,
+            ),
+        );
+        settings.insert(
+            Key::RootId.buildrc_name().into(),
+            resolved(self.root_id.value.clone().into(), &self.root_id.origin),
+        );
+        settings.insert(
+            Key::VmId.buildrc_name().into(),
+            resolved(self.vm_id.value.clone().into(), &self.vm_id.origin),
         );
         settings.insert(
             Key::VerifyConfig.buildrc_name().into(),
@@ -740,6 +768,17 @@ pub fn resolve(
         .unwrap_or_else(|| {
             Resolved::default_because(None, "envoy for proxy-wasm modules, wasmtime otherwise")
         });
+    let proxy_kind = resolver
+        .scalar(Key::ProxyKind, |s| {
+            ProxyKind::parse(s).ok_or_else(|| one_of(ProxyKind::NAMES))
+        })
+        .unwrap_or_else(|| Resolved::default(ProxyKind::Http));
+    let root_id = resolver
+        .scalar(Key::RootId, |s| Ok(s.to_string()))
+        .unwrap_or_else(|| Resolved::default(String::new()));
+    let vm_id = resolver
+        .scalar(Key::VmId, |s| Ok(s.to_string()))
+        .unwrap_or_else(|| Resolved::default(String::new()));
     let host = host_for_kind(host, &target.value, component.value);
     let verify_config = resolver
         .scalar(Key::VerifyConfig, |s| {
@@ -889,6 +928,9 @@ pub fn resolve(
         rustflags,
         component,
         host,
+        proxy_kind,
+        root_id,
+        vm_id,
         verify_config,
         verify_invoke,
         verify_expect,

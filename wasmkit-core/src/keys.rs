@@ -20,6 +20,12 @@ pub enum Key {
     Component,
     /// `HOST`: the host profile that verify checks against.
     Host,
+    /// `PROXY_KIND`: how a proxy-wasm host uses the plugin (`http`, `network`, `service`).
+    ProxyKind,
+    /// `ROOT_ID`: the proxy-wasm root id the host configures the plugin with.
+    RootId,
+    /// `VM_ID`: the proxy-wasm VM id.
+    VmId,
     /// `VERIFY_CONFIG`: a file whose bytes are the plugin configuration in verify.
     VerifyConfig,
     /// `VERIFY_INVOKE`: WAVE calls that verify makes.
@@ -34,7 +40,7 @@ pub enum Key {
 
 impl Key {
     /// Every key, in the order `config` shows them.
-    pub const ALL: [Key; 13] = [
+    pub const ALL: [Key; 16] = [
         Key::ExtraTags,
         Key::Features,
         Key::NoDefaultFeatures,
@@ -43,6 +49,9 @@ impl Key {
         Key::Rustflags,
         Key::Component,
         Key::Host,
+        Key::ProxyKind,
+        Key::RootId,
+        Key::VmId,
         Key::VerifyConfig,
         Key::VerifyInvoke,
         Key::VerifyExpect,
@@ -61,6 +70,9 @@ impl Key {
             Key::Rustflags => "RUSTFLAGS",
             Key::Component => "COMPONENT",
             Key::Host => "HOST",
+            Key::ProxyKind => "PROXY_KIND",
+            Key::RootId => "ROOT_ID",
+            Key::VmId => "VM_ID",
             Key::VerifyConfig => "VERIFY_CONFIG",
             Key::VerifyInvoke => "VERIFY_INVOKE",
             Key::VerifyExpect => "VERIFY_EXPECT",
@@ -80,6 +92,9 @@ impl Key {
             Key::Rustflags => "rustflags",
             Key::Component => "component",
             Key::Host => "host",
+            Key::ProxyKind => "proxy-kind",
+            Key::RootId => "root-id",
+            Key::VmId => "vm-id",
             Key::VerifyConfig => "verify-config",
             Key::VerifyInvoke => "verify-invoke",
             Key::VerifyExpect => "verify-expect",
@@ -168,5 +183,7 @@ mod tests {
         assert_eq!(Key::suggest_buildrc("PATH"), None);
         assert_eq!(Key::suggest_metadata("extra_tags"), Some(Key::ExtraTags));
         assert_eq!(Key::suggest_metadata("targett"), Some(Key::Target));
+        assert_eq!(Key::suggest_buildrc("PROXY_KINDS"), Some(Key::ProxyKind));
+        assert_eq!(Key::suggest_metadata("root_id"), Some(Key::RootId));
     }
 }

@@ -22,6 +22,7 @@ pub mod keys;
 pub mod lock;
 pub mod metadata;
 pub mod plugin;
+pub mod proxy_kind;
 pub mod shell;
 pub mod suggest;
 pub mod workspace;
@@ -31,6 +32,7 @@ pub use config::{ComponentMode, HostKind, PluginConfig};
 pub use diagnostic::{Diagnostic, Diagnostics, Label, Severity, SourceFile};
 pub use exit::ExitStatus;
 pub use keys::Key;
+pub use proxy_kind::ProxyKind;
 pub use shell::{ColorChoice, MessageFormat, Shell, Verbosity};
 
 use std::path::Path;

@@ -7,6 +7,7 @@ pub(crate) mod cache;
 pub(crate) mod config;
 pub(crate) mod invoke;
 pub(crate) mod new;
+pub(crate) mod test;
 pub(crate) mod verify;
 
 use wasmkit_core::{Diagnostics, ExitStatus, Shell};
@@ -29,6 +30,7 @@ pub(crate) fn run(cli: &Cli) -> ExitStatus {
         Command::Invoke(args) => args.run(&shell),
         Command::Config(args) => args.run(&shell),
         Command::New(args) => args.run(&shell),
+        Command::Test(args) => args.run(&shell),
         Command::Cache(args) => args.run(&shell),
     };
     match result {

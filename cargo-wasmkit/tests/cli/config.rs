@@ -81,6 +81,9 @@ json-guard 0.1.0 (examples/json-guard)
   RUSTFLAGS            -                                 default
   COMPONENT            none                              default
   HOST                 higress                           examples/json-guard/.buildrc:4:6
+  PROXY_KIND           http                              default
+  ROOT_ID              -                                 default
+  VM_ID                -                                 default
   VERIFY_CONFIG        examples/json-guard/config.json   examples/json-guard/.buildrc:5:15
   VERIFY_INVOKE        -                                 default
   VERIFY_EXPECT        -                                 default
@@ -97,6 +100,9 @@ add-header 0.1.0 (examples/add-header)
   RUSTFLAGS            -              default
   COMPONENT            none           default
   HOST                 envoy          examples/add-header/.buildrc:2:6
+  PROXY_KIND           http           default
+  ROOT_ID              -              default
+  VM_ID                -              default
   VERIFY_CONFIG        -              default
   VERIFY_INVOKE        -              default
   VERIFY_EXPECT        -              default
@@ -402,4 +408,39 @@ fn usage_errors_exit_2() {
         .args(["--quiet", "--verbose", "config"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn proxy_kind_and_ids_come_from_buildrc_or_metadata_and_are_checked() {
+    let ws = Scratch::empty();
+    ws.write(
+        "Cargo.toml",
+        "[workspace]\nresolver = \"3\"\nmembers = [\"svc\", \"net\"]\n",
+    );
+    ws.write(
+        "svc/Cargo.toml",
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    ws.write("svc/.buildrc", "PROXY_KIND=service\nROOT_ID=svc_root\n");
+    ws.write(
+        "net/Cargo.toml",
+        "[package]\nname = \"net\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[package.metadata.wasmkit]\nproxy-kind = \"network\"\nvm-id = \"vm_1\"\n",
+    );
+    for name in ["svc", "net"] {
+        ws.write(format!("{name}/src/lib.rs"), "");
+    }
+    wasmkit()
+        .current_dir(ws.path())
+        .args(["config"])
+        .assert()
+        .code(0)
+        .stdout_eq(snapbox::file!["snapshots/config/proxy-kind.stdout"]);
+
+    ws.write("svc/.buildrc", "PROXY_KIND=tcp\n");
+    wasmkit()
+        .current_dir(ws.path())
+        .args(["config", "-p", "svc"])
+        .assert()
+        .code(2)
+        .stderr_eq(snapbox::file!["snapshots/config/proxy-kind-invalid.stderr"]);
 }

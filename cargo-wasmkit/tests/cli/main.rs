@@ -20,6 +20,7 @@ mod invoke_resources;
 mod locks;
 mod new;
 mod sccache;
+mod test;
 mod verified;
 mod verify;
 mod zero_config;

@@ -391,6 +391,7 @@ fn proxy_wasm_joins_an_inline_members_array_then_builds_and_verifies() {
 
 Next:
     cargo wasmkit build -p nt-filter  # build and verify it
+    cargo wasmkit test -p nt-filter   # run its scenarios
 
 "#]]
     );
@@ -404,12 +405,19 @@ Next:
     let dir = ws.join("plugins/nt-filter");
     assert_eq!(
         files_below(&dir),
-        [".buildrc", "Cargo.toml", "config.json", "src/lib.rs"]
+        [
+            ".buildrc",
+            "Cargo.toml",
+            "config.json",
+            "scenarios/hello.toml",
+            "src/lib.rs"
+        ]
     );
     let buildrc = read(dir.join(".buildrc"));
     for line in [
         "HOST=higress\n",
         "EXTRA_TAGS=nt_fast\n",
+        "PROXY_KIND=http\n",
         "VERIFY_CONFIG=config.json\n",
     ] {
         assert!(buildrc.contains(line), "{line:?} in\n{buildrc}");
@@ -427,6 +435,21 @@ Next:
         .expect_code(0)
         .expect_stderr("Verified nt-filter (proxy-wasm module")
         .expect_stderr("host higress");
+    // The scenario it writes passes.
+    let run = wasmkit_in(ws.path(), &["test", "-p", "nt-filter", "--no-build"]);
+    run.expect_code(0);
+    assert_data_eq!(
+        &run.stdout,
+        str![[r#"
+
+running 1 scenario
+test plugins/nt-filter/scenarios/hello.toml [higress] ... ok
+
+test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in [..]s
+
+
+"#]]
+    );
 
     // The plugin really reads its configuration: the sample passed; a bad
     // one in its place (a source of the plugin, so rebuilt) is rejected.

@@ -116,7 +116,7 @@ fn artifact_newer_than_sources(plugin: &PluginConfig, record: &ArtifactRecord) -
     let Some(built) = modified(&record.path) else {
         return false;
     };
-    let mut newest = newest_below(plugin.dir());
+    let mut newest = newest_below(plugin.dir(), true);
     let inputs = [
         plugin.buildrc_path.clone(),
         Some(record.workspace_root.join("Cargo.toml")),
@@ -132,7 +132,10 @@ fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-fn newest_below(dir: &Path) -> Option<SystemTime> {
+/// The newest modification time of the files below `dir`, skipping
+/// `target/`, hidden directories and (at the plugin's top level) its
+/// `scenarios/`: scenarios are read by `test`, not built into the artifact.
+fn newest_below(dir: &Path, top: bool) -> Option<SystemTime> {
     let mut newest = None;
     let Ok(entries) = std::fs::read_dir(dir) else {
         return None;
@@ -144,8 +147,9 @@ fn newest_below(dir: &Path) -> Option<SystemTime> {
         let name = entry.file_name();
         if file_type.is_dir() {
             let hidden = name.to_string_lossy().starts_with('.');
-            if name != "target" && !hidden {
-                newest = newest.max(newest_below(&entry.path()));
+            let scenarios = top && name == crate::test::SCENARIO_DIR;
+            if name != "target" && !hidden && !scenarios {
+                newest = newest.max(newest_below(&entry.path(), false));
             }
         } else {
             newest = newest.max(entry.metadata().and_then(|m| m.modified()).ok());

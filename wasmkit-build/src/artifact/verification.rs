@@ -79,6 +79,9 @@ fn settings_digest(target: &VerifyTarget) -> String {
     };
     part(TOOL_VERSION.as_bytes());
     part(target.host.map_or("", HostKind::as_str).as_bytes());
+    part(target.proxy_kind.as_str().as_bytes());
+    part(target.root_id.as_bytes());
+    part(target.vm_id.as_bytes());
     match &target.config {
         Some(config) => part(sha256_hex(config).as_bytes()),
         None => part(b"-"),

@@ -179,6 +179,12 @@ impl CreatedPlugin {
                 ),
             });
         }
+        if self.kind == PluginKind::ProxyWasm {
+            steps.push(NextStep {
+                purpose: "run its scenarios",
+                command: format!("cargo wasmkit test -p {}", self.name),
+            });
+        }
         steps
     }
 

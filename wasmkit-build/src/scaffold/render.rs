@@ -51,6 +51,10 @@ const PROXY_WASM: &[Template] = &[
         path: "src/lib.rs",
         text: include_str!("templates/proxy-wasm/lib.rs.tmpl"),
     },
+    Template {
+        path: "scenarios/hello.toml",
+        text: include_str!("templates/proxy-wasm/scenario.toml.tmpl"),
+    },
 ];
 
 const HTTP: &[Template] = &[
@@ -279,6 +283,7 @@ mod tests {
                     Key::ExtraTags,
                     "fast proxy_wasm_version_0_2_100".to_string()
                 ),
+                (Key::ProxyKind, "http".to_string()),
                 (Key::VerifyConfig, "config.json".to_string()),
             ]
         );

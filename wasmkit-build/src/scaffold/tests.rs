@@ -45,7 +45,11 @@ fn next_steps_go_to_the_workspace_first_from_outside() {
         .collect();
     assert_eq!(
         commands,
-        ["cd plugins/hello", "cargo wasmkit build -p hello"]
+        [
+            "cd plugins/hello",
+            "cargo wasmkit build -p hello",
+            "cargo wasmkit test -p hello"
+        ]
     );
 }
 

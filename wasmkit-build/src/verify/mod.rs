@@ -25,7 +25,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use wasmkit_core::{Diagnostic, ExitStatus, HostKind, Severity, codes, display_path};
+use wasmkit_core::{Diagnostic, ExitStatus, HostKind, ProxyKind, Severity, codes, display_path};
 use wasmkit_invoke::call::CallSource;
 use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::{Compiled, OptLevel};
@@ -80,6 +80,13 @@ pub struct VerifyTarget {
     pub host: Option<HostKind>,
     /// The plugin configuration bytes for `proxy_on_configure`.
     pub config: Option<Vec<u8>>,
+    /// `PROXY_KIND`: how a proxy-wasm host uses the plugin, and so what
+    /// verify's run sends through it.
+    pub proxy_kind: ProxyKind,
+    /// `ROOT_ID` and `VM_ID`: the ids a proxy-wasm host configures.
+    pub root_id: String,
+    /// See `root_id`.
+    pub vm_id: String,
     /// Calls to make on a component.
     pub calls: Vec<ExpectedCall>,
     /// `NAME=VALUE` mocks for the component's imports in those calls.
@@ -99,6 +106,9 @@ impl VerifyTarget {
             path: path.into(),
             host: None,
             config: None,
+            proxy_kind: ProxyKind::Http,
+            root_id: String::new(),
+            vm_id: String::new(),
             calls: Vec::new(),
             mocks: Vec::new(),
             http_checks: Vec::new(),

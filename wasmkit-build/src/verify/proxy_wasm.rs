@@ -5,7 +5,7 @@
 
 use wasmkit_core::HostKind;
 use wasmkit_invoke::Runtime;
-use wasmkit_invoke::proxy_wasm::{ProxyWasmOptions, verify_proxy_wasm};
+use wasmkit_invoke::proxy_wasm::{self, ProxyWasmOptions};
 use wasmtime::Module;
 
 use super::{ArtifactKind, ArtifactReport, VerifySettings, VerifyTarget};
@@ -26,7 +26,13 @@ pub(super) fn verify(
         vm_config: None,
         limits: settings.limits,
     };
-    let mut proxy = verify_proxy_wasm(runtime, module, &options);
+    // Verify's default run for the plugin's kind (an HTTP stream, a
+    // connection, or a service's ticks), with its ids.
+    let mut plan = options.verify_plan(crate::test::plugin_kind(target.proxy_kind));
+    plan.root_id.clone_from(&target.root_id);
+    plan.vm_id.clone_from(&target.vm_id);
+    let loaded = proxy_wasm::load(module, host);
+    let mut proxy = proxy_wasm::run(runtime, module, &loaded, &plan);
     report.abi.clone_from(&proxy.abi);
     report.checks.append(&mut proxy.checks);
     report.diagnostics.append(&mut proxy.diagnostics);

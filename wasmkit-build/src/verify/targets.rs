@@ -147,6 +147,9 @@ impl VerifyOverrides {
 pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
     let mut target = VerifyTarget::new(plugin.name(), artifact);
     target.host = plugin.host.value;
+    target.proxy_kind = plugin.proxy_kind.value;
+    target.root_id.clone_from(&plugin.root_id.value);
+    target.vm_id.clone_from(&plugin.vm_id.value);
     if let Some(path) = &plugin.verify_config.value {
         match std::fs::read(path) {
             Ok(bytes) => target.config = Some(bytes),

@@ -107,6 +107,17 @@ pub struct GrpcAnswer {
     pub message: Vec<u8>,
 }
 
+/// The answer to a Higress Redis call (`proxy_redis_call`), by cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedisAnswer {
+    /// The reply, in RESP (`+OK\r\n`, `$5\r\nhello\r\n`, ...).
+    Response(Vec<u8>),
+    /// The connection fails: delivered as Higress's Envoy delivers
+    /// `onRedisCallFailure` (status NetworkError, `proxy_get_status`
+    /// BrokenConnection "reset").
+    NetworkError,
+}
+
 /// Which side closes a network connection first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -187,6 +198,120 @@ pub struct RunPlan {
     /// Answers to gRPC calls, by cluster (the service's `cluster_name`);
     /// a cluster not named is refused as Envoy refuses an unknown one.
     pub grpc: BTreeMap<String, GrpcAnswer>,
+    /// Answers to Higress Redis calls, by cluster; a cluster not named is
+    /// refused (BadArgument), as Higress refuses one it does not know.
+    pub redis: BTreeMap<String, RedisAnswer>,
+    /// The VM's environment variables (`vm_config.environment_variables`),
+    /// which `environ_get` serves.
+    pub environment: Vec<(String, String)>,
     /// Limits for every callback.
     pub limits: Limits,
+}
+
+/// The request `verify` sends: a chat-completion POST, the kind of request
+/// whose JSON body AI-gateway plugins wait for.
+const VERIFY_AUTHORITY: &str = "api.example.com";
+const VERIFY_PATH: &str = "/v1/chat/completions";
+const VERIFY_REQUEST_BODY: [&str; 3] = [
+    r#"{"model":"gpt-4o-mini","messages":"#,
+    r#"[{"role":"user","content":"Say hello"}],"#,
+    r#""stream":false}"#,
+];
+const VERIFY_RESPONSE_BODY: &str = r#"{"id":"chatcmpl-wasmkit","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}]}"#;
+const VERIFY_CALLOUT_BODY: &str = r#"{"ok":true,"from":"wasmkit mock upstream"}"#;
+
+fn pairs(headers: &[(&str, &str)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+impl RunPlan {
+    /// A plan with no traffic, no callout answers, no ticks, no
+    /// configuration, empty ids, and a host's limits (5 s per callback).
+    pub fn new(host: HostProfile, kind: PluginKind) -> RunPlan {
+        RunPlan {
+            host,
+            kind,
+            plugin_config: Vec::new(),
+            vm_config: Vec::new(),
+            root_id: String::new(),
+            vm_id: String::new(),
+            plugin_name: "wasmkit".to_string(),
+            properties: Vec::new(),
+            ticks: 0,
+            request: HttpMessage::default(),
+            response: HttpMessage::default(),
+            network: NetworkTraffic::default(),
+            callouts: Callouts::default(),
+            grpc: BTreeMap::new(),
+            redis: BTreeMap::new(),
+            environment: Vec::new(),
+            // A host gives a callback seconds, not forever.
+            limits: Limits {
+                timeout: Some(std::time::Duration::from_secs(5)),
+                ..Limits::default()
+            },
+        }
+    }
+
+    /// What `verify` sends: one tick after the traffic; for an HTTP
+    /// filter, a POST whose JSON body arrives in three chunks, answered 200
+    /// with JSON by the upstream and by every HTTP callout; for a network
+    /// filter, a request and a reply, then the client closes.
+    pub fn verify(host: HostProfile, kind: PluginKind) -> RunPlan {
+        let length: usize = VERIFY_REQUEST_BODY.iter().map(|c| c.len()).sum();
+        let length = length.to_string();
+        let response_length = VERIFY_RESPONSE_BODY.len().to_string();
+        let callout_length = VERIFY_CALLOUT_BODY.len().to_string();
+        let mut plan = RunPlan::new(host, kind);
+        plan.ticks = 1;
+        match kind {
+            PluginKind::Http => {
+                plan.request = HttpMessage {
+                    headers: pairs(&[
+                        (":authority", VERIFY_AUTHORITY),
+                        (":path", VERIFY_PATH),
+                        (":method", "POST"),
+                        (":scheme", "http"),
+                        ("content-type", "application/json"),
+                        ("content-length", &length),
+                        ("x-request-id", "4f6c2a7e-0c1d-4d7b-9a51-wasmkit00001"),
+                    ]),
+                    body: VERIFY_REQUEST_BODY
+                        .iter()
+                        .map(|c| c.as_bytes().to_vec())
+                        .collect(),
+                    trailers: Vec::new(),
+                };
+                plan.response = HttpMessage {
+                    headers: pairs(&[
+                        (":status", "200"),
+                        ("content-type", "application/json"),
+                        ("content-length", &response_length),
+                    ]),
+                    body: vec![VERIFY_RESPONSE_BODY.as_bytes().to_vec()],
+                    trailers: Vec::new(),
+                };
+            }
+            PluginKind::Network => {
+                plan.network = NetworkTraffic {
+                    downstream: vec![b"PING wasmkit\r\n".to_vec()],
+                    upstream: vec![b"PONG wasmkit\r\n".to_vec()],
+                    close_first: CloseFirst::Downstream,
+                };
+            }
+            PluginKind::Service => {}
+        }
+        plan.callouts.otherwise = Some(CalloutAnswer::Response {
+            status: 200,
+            headers: pairs(&[
+                ("content-type", "application/json"),
+                ("content-length", &callout_length),
+            ]),
+            body: VERIFY_CALLOUT_BODY.as_bytes().to_vec(),
+        });
+        plan
+    }
 }

@@ -137,6 +137,9 @@ pub struct HttpExchange {
     pub response_headers: Vec<(String, String)>,
     /// Response body after the plugin's changes (lossy UTF-8, capped).
     pub response_body: String,
+    /// The host Higress's router was told to use
+    /// (`proxy_set_upstream_override_host`).
+    pub upstream_override_host: Option<String>,
 }
 
 impl HttpExchange {
@@ -166,19 +169,28 @@ pub struct NetworkExchange {
     pub to_downstream: String,
 }
 
-/// One HTTP callout and what became of it.
+/// One callout and what became of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CalloutRecord {
-    /// The cluster (`upstream` argument).
+    /// `http` (`proxy_http_call`), `grpc` (`proxy_grpc_call`),
+    /// `grpc-stream` (`proxy_grpc_stream`) or `redis` (Higress's
+    /// `proxy_redis_call`).
+    pub kind: &'static str,
+    /// The cluster (`upstream` argument; the gRPC service or Redis
+    /// cluster).
     pub cluster: String,
-    /// The request's headers.
+    /// The request's headers as the host sends them (gRPC initial
+    /// metadata).
     pub headers: Vec<(String, String)>,
-    /// The request's body (lossy UTF-8, capped).
+    /// The request's body (the gRPC request, the Redis query; lossy UTF-8,
+    /// capped).
     pub body: String,
     /// The token the host returned; `None` when it refused the call.
     pub token: Option<u32>,
-    /// What the plugin got: `"200"` (the status), `"reset"`, `"timeout"`,
-    /// or why the host refused it (`"refused: unknown cluster"`).
+    /// What the plugin got: `"200"` (the status), `"reset"`, `"timeout"`
+    /// (Envoy's 504), `"grpc-status 0"`, the Redis reply, `"pending: never
+    /// answered"`, or why the host refused it (`"refused: unknown
+    /// cluster"`).
     pub answer: String,
 }
 

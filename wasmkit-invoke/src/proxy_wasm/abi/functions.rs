@@ -5,6 +5,7 @@
 //! `src/exports.cc`, Higress's fork of it, and the SDKs' import
 //! declarations.
 
+use super::wasi::{WASI_FUNCTIONS, WasiFn};
 use super::{Abi, Host};
 
 /// A wasm value type, as far as these tables need them.
@@ -119,21 +120,8 @@ pub(crate) enum HostFn {
     InjectEncodedData,
     SetUpstreamOverrideHost,
     GetUpstreamHosts,
-    FdWrite,
-    FdRead,
-    FdSeek,
-    FdClose,
-    FdFdstatGet,
-    EnvironGet,
-    EnvironSizesGet,
-    ArgsGet,
-    ArgsSizesGet,
-    ClockTimeGet,
-    RandomGet,
-    ProcExit,
-    PathOpen,
-    FdPrestatGet,
-    FdPrestatDirName,
+    /// A WASI function ([`WasiFn`]).
+    Wasi(WasiFn),
 }
 
 /// One host function: where it lives, its signature, and when it exists.
@@ -156,24 +144,13 @@ const fn env(function: HostFn, name: &'static str, sig: Sig, avail: Avail) -> Ho
     }
 }
 
-const fn wasi(function: HostFn, name: &'static str, sig: Sig) -> HostFnSpec {
-    HostFnSpec {
-        function,
-        module: ImportModule::Wasi,
-        name,
-        sig,
-        avail: Avail::Always,
-    }
-}
-
 use Avail::{Abi01, Abi02, Abi021, Always, HigressExtension};
 
-/// Every host function, with the signature the hosts register (`Word` is
-/// i32 on wasm32; metric values are 64-bit). WASI is the subset the C++
-/// host implements (`FOR_ALL_WASI_FUNCTIONS`): any other WASI import is
-/// missing at load time.
+/// Every `env` function, with the signature the hosts register (`Word` is
+/// i32 on wasm32; metric values are 64-bit). The WASI functions are in
+/// [`WASI_FUNCTIONS`]; [`host_functions`] walks both.
 #[rustfmt::skip]
-pub(crate) const HOST_FUNCTIONS: &[HostFnSpec] = &[
+pub(crate) const ENV_FUNCTIONS: &[HostFnSpec] = &[
     env(HostFn::Log, "proxy_log", sig(&[I, I, I], W), Always),
     env(HostFn::GetStatus, "proxy_get_status", sig(&[I, I, I], W), Always),
     env(HostFn::SetProperty, "proxy_set_property", sig(&[I, I, I, I], W), Always),
@@ -224,21 +201,6 @@ pub(crate) const HOST_FUNCTIONS: &[HostFnSpec] = &[
     env(HostFn::InjectEncodedData, "proxy_inject_encoded_data_to_filter_chain", sig(&[I, I, I], W), HigressExtension),
     env(HostFn::SetUpstreamOverrideHost, "proxy_set_upstream_override_host", sig(&[I, I], W), HigressExtension),
     env(HostFn::GetUpstreamHosts, "proxy_get_upstream_hosts", sig(&[I, I], W), HigressExtension),
-    wasi(HostFn::FdWrite, "fd_write", sig(&[I, I, I, I], W)),
-    wasi(HostFn::FdRead, "fd_read", sig(&[I, I, I, I], W)),
-    wasi(HostFn::FdSeek, "fd_seek", sig(&[I, J, I, I], W)),
-    wasi(HostFn::FdClose, "fd_close", sig(W, W)),
-    wasi(HostFn::FdFdstatGet, "fd_fdstat_get", sig(&[I, I], W)),
-    wasi(HostFn::EnvironGet, "environ_get", sig(&[I, I], W)),
-    wasi(HostFn::EnvironSizesGet, "environ_sizes_get", sig(&[I, I], W)),
-    wasi(HostFn::ArgsGet, "args_get", sig(&[I, I], W)),
-    wasi(HostFn::ArgsSizesGet, "args_sizes_get", sig(&[I, I], W)),
-    wasi(HostFn::ClockTimeGet, "clock_time_get", sig(&[I, J, I], W)),
-    wasi(HostFn::RandomGet, "random_get", sig(&[I, I], W)),
-    wasi(HostFn::ProcExit, "proc_exit", sig(W, &[])),
-    wasi(HostFn::PathOpen, "path_open", sig(&[I, I, I, I, I, J, J, I, I], W)),
-    wasi(HostFn::FdPrestatGet, "fd_prestat_get", sig(&[I, I], W)),
-    wasi(HostFn::FdPrestatDirName, "fd_prestat_dir_name", sig(&[I, I, I], W)),
 ];
 
 /// The spec of an import by module and name, whether or not this host
@@ -251,28 +213,10 @@ pub(crate) fn host_function(module: &str, name: &str) -> Option<&'static HostFnS
     } else {
         return None;
     };
-    HOST_FUNCTIONS
-        .iter()
-        .find(|f| f.module == kind && f.name == name)
+    host_functions().find(|f| f.module == kind && f.name == name)
 }
 
-/// Host functions a module may call while the host runs `_initialize`,
-/// `main` or `_start` (`WasmBase::startVm`); any other call traps with
-/// `restricted_callback`.
-pub(crate) const ALLOWED_DURING_START: &[HostFn] = &[
-    HostFn::Log,
-    HostFn::FdWrite,
-    HostFn::ArgsSizesGet,
-    HostFn::ArgsGet,
-    HostFn::EnvironSizesGet,
-    HostFn::EnvironGet,
-    HostFn::FdPrestatGet,
-    HostFn::FdPrestatDirName,
-    HostFn::ClockTimeGet,
-    HostFn::RandomGet,
-];
-
-/// Host functions the allocator may call while the host allocates guest
-/// memory for data it returns (`WasmBase::allocMemory`).
-pub(crate) const ALLOWED_DURING_ALLOCATION: &[HostFn] =
-    &[HostFn::Log, HostFn::FdWrite, HostFn::ClockTimeGet];
+/// Every function a host can provide: `env`, then WASI.
+pub(crate) fn host_functions() -> impl Iterator<Item = &'static HostFnSpec> {
+    ENV_FUNCTIONS.iter().chain(WASI_FUNCTIONS.iter())
+}

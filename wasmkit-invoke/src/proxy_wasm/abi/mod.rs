@@ -9,15 +9,16 @@
 mod callbacks;
 mod codes;
 mod functions;
+mod wasi;
 
 pub(crate) use callbacks::{CALLBACKS, CallbackSpec, callback, is_known_callback};
 pub(crate) use codes::{
     buffer_name, data_action_name, errno, headers_action_name, map_name, status,
 };
 pub(crate) use functions::{
-    ALLOWED_DURING_ALLOCATION, ALLOWED_DURING_START, Avail, HOST_FUNCTIONS, HostFn, HostFnSpec,
-    ImportModule, Sig, Ty, WASI_MODULES, host_function,
+    Avail, HostFn, HostFnSpec, ImportModule, Sig, Ty, WASI_MODULES, host_function, host_functions,
 };
+pub(crate) use wasi::{WasiFn, allowed_during_allocation, allowed_during_start};
 
 use std::fmt;
 
@@ -151,7 +152,24 @@ mod tests {
         assert!(!cont.avail.provided(Host::Envoy, Abi::V0_1_0));
         assert!(cont.avail.provided(Host::Envoy, Abi::V0_2_0));
         assert!(host_function("wasi_unstable", "fd_write").is_some());
-        assert!(host_function("wasi_snapshot_preview1", "poll_oneoff").is_none());
+        // Current cpp-host registers poll_oneoff and sched_yield; not proc_raise.
+        assert!(host_function("wasi_snapshot_preview1", "poll_oneoff").is_some());
+        assert!(host_function("wasi_unstable", "sched_yield").is_some());
+        assert!(host_function("wasi_snapshot_preview1", "proc_raise").is_none());
+        assert!(allowed_during_start(
+            Host::Envoy,
+            HostFn::Wasi(WasiFn::PollOneoff)
+        ));
+        assert!(!allowed_during_start(
+            Host::Envoy,
+            HostFn::Wasi(WasiFn::ProcExit)
+        ));
+        assert!(!allowed_during_start(
+            Host::Higress,
+            HostFn::EmscriptenNotifyMemoryGrowth
+        ));
+        assert!(allowed_during_allocation(Host::Higress, HostFn::HttpCall));
+        assert!(!allowed_during_allocation(Host::Envoy, HostFn::HttpCall));
         assert_eq!(
             callback("proxy_on_request_headers", Host::Envoy, Abi::V0_1_0)
                 .unwrap()

@@ -82,15 +82,14 @@ fn import_problem(
     let Some(spec) = abi::host_function(&import.module, &import.name) else {
         return Some(match import.module.as_str() {
             m if abi::WASI_MODULES.contains(&m) => {
-                let provided: Vec<&str> = abi::HOST_FUNCTIONS
-                    .iter()
+                let provided: Vec<&str> = abi::host_functions()
                     .filter(|f| f.module == ImportModule::Wasi)
                     .map(|f| f.name)
                     .collect();
                 unprovided("")
                     .with_note(format!(
-                        "proxy-wasm hosts implement only a few WASI functions, for logging, \
-                         clocks and randomness: {}",
+                        "proxy-wasm hosts implement these WASI functions, most of them as \
+                         stubs that answer an error: {}",
                         provided.join(", ")
                     ))
                     .with_help(format!(
@@ -102,8 +101,7 @@ fn import_problem(
             "env" => {
                 let mut d = unprovided("")
                     .with_note(format!("no proxy-wasm host defines `{}`", import.name));
-                let names = abi::HOST_FUNCTIONS
-                    .iter()
+                let names = abi::host_functions()
                     .filter(|f| f.module == ImportModule::Env)
                     .map(|f| f.name);
                 if let Some(near) = suggest::did_you_mean(&import.name, names) {

@@ -6,10 +6,11 @@
 use wasmkit_core::{Diagnostic, codes};
 use wasmtime::WasmBacktrace;
 
-use super::Run;
+use super::{LOG_LINES_IN_NOTES, Run};
 use crate::limits::{CallContext, guest_error};
 use crate::proxy_wasm::abi::Host;
 use crate::proxy_wasm::host::{HTTP_ID, RestrictedCall, Restriction};
+use crate::proxy_wasm::plan::PluginKind;
 
 impl Run<'_> {
     pub(super) fn fail(&mut self, name: &'static str, error: &wasmtime::Error) {
@@ -44,6 +45,18 @@ impl Run<'_> {
             d = d.with_note(
                 "the plugin called `proc_exit` (a command's `main` returning, or `std::process::exit`); \
                  the host treats it as an error and the VM is unusable afterwards",
+            );
+        }
+        // A map read where Envoy holds none answers BadArgument, which the
+        // SDKs treat as fatal (the Rust SDK panics "unexpected status: 2"):
+        // the likely cause of this failure.
+        if let Some(late) = state.late_reads.iter().rev().find(|r| r.callback == name) {
+            d = d.with_note(format!(
+                "`{name}` asked `{}` for {}, and the host answered BadArgument (2): {}; the SDKs treat that status as fatal",
+                late.function, late.what, late.why
+            ));
+            d = d.with_help(
+                "read the header while its callback runs (in Rust, copy it into a field of the HttpContext in `on_http_request_headers`) and use the copy later",
             );
         }
         d = self.with_logs(d);
@@ -108,6 +121,59 @@ fn restricted_diagnostic(name: &str, call: &RestrictedCall, host: Host) -> Diagn
                 "while it runs `_initialize`, `main` or `_start`, the host allows only `proxy_log` and the WASI calls for output, arguments, environment, preopens, clocks and randomness; anything else traps with `restricted_callback` (the host logs \"Function: {name} failed: Uncaught Error: restricted_callback\")"
             ))
             .with_help(help)
+        }
+    }
+}
+
+impl Run<'_> {
+    /// A stream or connection that failed as the host created its context
+    /// or made its first callback: the plugin most likely is another kind
+    /// (a Rust `WasmService` panics "missing ContextType on root_context";
+    /// a root that creates the other context type leaves the SDK without
+    /// the context the callback is for, "invalid context_id"), so the
+    /// diagnostic says how to run it as what it is.
+    pub(super) fn explain_wrong_kind(&mut self, at: &str) {
+        let logs = self
+            .store
+            .data()
+            .log_excerpt(LOG_LINES_IN_NOTES)
+            .unwrap_or_default();
+        let network = self.plan.kind == PluginKind::Network;
+        let context = if network {
+            "network (stream) context"
+        } else {
+            "HTTP context"
+        };
+        let hint = if logs.contains("missing ContextType") {
+            format!(
+                "the plugin's root context creates no {context} (\"missing ContextType on root_context\"): it is not run as the kind it is"
+            )
+        } else if logs.contains("invalid context_id") && at != "proxy_on_context_create" {
+            format!(
+                "the plugin's root context created a context of another type, so the SDK had none for `{at}` (\"invalid context_id\"): it is not run as the kind it is"
+            )
+        } else if at == "proxy_on_context_create" {
+            format!(
+                "the plugin failed while the host created the {context}: if it is not that kind of plugin, it is run as the wrong kind"
+            )
+        } else {
+            return;
+        };
+        let help = if network {
+            "set the plugin's kind: `PROXY_KIND=http` in its `.buildrc` for an HTTP filter, `PROXY_KIND=service` for a `WasmService` (an Envoy bootstrap extension) (or `kind = ...` in a scenario)"
+        } else {
+            "set the plugin's kind: `PROXY_KIND=service` in its `.buildrc` for a `WasmService` (an Envoy bootstrap extension), `PROXY_KIND=network` for a network filter (or `kind = ...` in a scenario)"
+        };
+        if let Some(d) = self
+            .report
+            .diagnostics
+            .iter_mut()
+            .rev()
+            .find(|d| d.is_error())
+        {
+            d.notes.push(hint);
+            // Replaces the generic "fix what fails" help.
+            d.help = vec![help.to_string()];
         }
     }
 }

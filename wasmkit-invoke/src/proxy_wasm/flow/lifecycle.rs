@@ -1,41 +1,64 @@
-//! The VM's lifecycle around the one stream: start-up (`WasmBase::startVm`),
-//! the root context's creation, VM start and configuration
-//! (`ContextBase::onStart`, `onConfigure`) with its first callouts and one
-//! tick, then the stream, then the root context's shutdown
+//! The VM's lifecycle around the plan's traffic: start-up
+//! (`WasmBase::startVm`), the root context's creation, VM start and
+//! configuration (`ContextBase::onStart`, `onConfigure`) with its first
+//! callouts, then the stream or connection (none for a service), the
+//! ticks still due, then the root context's shutdown
 //! (`ContextBase::onDone`, `onDelete`).
 
 use wasmkit_core::{Diagnostic, codes};
 
 use super::{Failed, Run};
+use crate::proxy_wasm::abi::Host;
 use crate::proxy_wasm::checks::StartModel;
 use crate::proxy_wasm::host::{ROOT_ID, Restriction};
+use crate::proxy_wasm::plan::PluginKind;
 use crate::proxy_wasm::report::{Check, RequestOutcome};
 
 impl Run<'_> {
-    /// The whole run: start-up, the root context, the stream with its
-    /// check and outcome, and shutdown.
-    pub(super) fn lifecycle(&mut self, start: StartModel, config_len: usize, vm_config_len: usize) {
-        if !self.start(start) || !self.start_root(config_len, vm_config_len) {
+    /// The whole run: start-up, the root context, the plan's traffic (an
+    /// HTTP stream, a connection, or nothing for a service) with its check
+    /// and outcome, the remaining ticks, and shutdown.
+    pub(super) fn lifecycle(&mut self, start: StartModel) {
+        if !self.start(start) || !self.start_root() {
             return;
         }
-        let outcome = self.request();
-        self.finish_stream(&outcome);
-        let (passed, detail) = match &outcome {
-            RequestOutcome::Completed => (
-                true,
-                "completed: the upstream's response reached the client".to_string(),
-            ),
-            RequestOutcome::LocalResponse { status, at, .. } => {
-                (true, format!("answered locally with {status} by `{at}`"))
+        let outcome = match self.plan.kind {
+            PluginKind::Http => {
+                let outcome = self.request();
+                self.finish_stream(&outcome);
+                Some(("request", outcome))
             }
-            RequestOutcome::Stalled { at, .. } => (false, format!("stalled in `{at}`")),
-            RequestOutcome::Reset { at } => (true, format!("reset by the plugin in `{at}`")),
-            RequestOutcome::Failed { at } => (false, format!("the plugin failed in `{at}`")),
+            PluginKind::Network => Some(("connection", self.connection())),
+            PluginKind::Service => None,
         };
-        self.report
-            .checks
-            .push(Check::new("request", passed, detail));
-        self.report.outcome = Some(outcome);
+        if let Some((check, outcome)) = outcome {
+            let (passed, detail) = match &outcome {
+                RequestOutcome::Completed if check == "connection" => (
+                    true,
+                    "completed: the data went through both ways and the connection closed"
+                        .to_string(),
+                ),
+                RequestOutcome::Completed => (
+                    true,
+                    "completed: the upstream's response reached the client".to_string(),
+                ),
+                RequestOutcome::LocalResponse { status, at, .. } => {
+                    (true, format!("answered locally with {status} by `{at}`"))
+                }
+                RequestOutcome::Stalled { at, .. } => (false, format!("stalled in `{at}`")),
+                RequestOutcome::Reset { at } => (true, format!("reset by the plugin in `{at}`")),
+                RequestOutcome::Failed { at } => (false, format!("the plugin failed in `{at}`")),
+            };
+            self.report.checks.push(Check::new(check, passed, detail));
+            let failed = matches!(outcome, RequestOutcome::Failed { .. });
+            self.report.outcome = Some(outcome);
+            if failed {
+                return;
+            }
+        }
+        if self.remaining_ticks().is_err() {
+            return;
+        }
         self.shutdown_root();
     }
 
@@ -44,24 +67,29 @@ impl Run<'_> {
     fn start(&mut self, model: StartModel) -> bool {
         let (outcome, detail) = match model {
             StartModel::Reactor { main } => {
+                // cpp-host `WasmBase::startVm`: `main(0, 0)` if exported,
+                // else `__main_void` (upstream since late 2024; the Higress
+                // fork looks up only `main`).
+                let mut ran = "`_initialize` ran";
                 let outcome = self
                     .call("_initialize", 0, &[], Restriction::StartUp)
                     .and_then(|_| {
                         if main {
+                            ran = "`_initialize` and `main` ran";
                             self.call("main", 0, &[0, 0], Restriction::StartUp)
                                 .map(|_| ())
+                        } else if self.host == Host::Envoy {
+                            self.call("__main_void", 0, &[], Restriction::StartUp)
+                                .map(|called| {
+                                    if called.is_some() {
+                                        ran = "`_initialize` and `__main_void` ran";
+                                    }
+                                })
                         } else {
                             Ok(())
                         }
                     });
-                (
-                    outcome,
-                    if main {
-                        "`_initialize` and `main` ran"
-                    } else {
-                        "`_initialize` ran"
-                    },
-                )
+                (outcome, ran)
             }
             StartModel::Command => (
                 self.call("_start", 0, &[], Restriction::StartUp)
@@ -87,7 +115,9 @@ impl Run<'_> {
 
     /// `ContextBase::onStart` and `onConfigure` for the root context, then
     /// the answers to its callouts and one tick.
-    fn start_root(&mut self, config_len: usize, vm_config_len: usize) -> bool {
+    fn start_root(&mut self) -> bool {
+        let config_len = self.plan.plugin_config.len();
+        let vm_config_len = self.plan.vm_config.len();
         self.state().alive.insert(ROOT_ID);
         // The host lends the plugin its configuration while it creates the
         // root context too (`temp_plugin_` in `onStart`).
@@ -165,16 +195,6 @@ impl Run<'_> {
             return false;
         }
         if self.pump().is_err() {
-            return false;
-        }
-        // A plugin that set a tick period is ticked soon after start; one
-        // tick shows what its timer does.
-        if self.store.data().tick_period_ms > 0
-            && (self
-                .call("proxy_on_tick", ROOT_ID, &[ROOT_ID], Restriction::None)
-                .is_err()
-                || self.pump().is_err())
-        {
             return false;
         }
         true

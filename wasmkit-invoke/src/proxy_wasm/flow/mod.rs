@@ -1,18 +1,20 @@
 //! The mock host's driver: it starts the VM the way the C++ host does and
-//! creates and configures the root context ([`lifecycle`]), sends the
-//! [`traffic`] through an HTTP context and decides from the callbacks'
-//! return values — with the chosen host's conversion of StopIteration —
-//! whether the request completes, is answered locally, or stalls
-//! ([`stream`]); a stall is explained in the host's terms ([`stall`]), a
+//! creates and configures the root context ([`lifecycle`]), then runs what
+//! the [`RunPlan`] says: an HTTP stream ([`stream`], its bodies in
+//! [`body`]), a network connection ([`network`]) or nothing (a service),
+//! answering callouts and ticking in virtual time while the plugin waits
+//! ([`events`]). A stall is explained in the host's terms ([`stall`]), a
 //! failed callback with its cause ([`failure`]).
 
+mod body;
+mod events;
 mod failure;
 mod lifecycle;
+mod network;
 mod stall;
 mod stream;
-mod traffic;
 
-pub(crate) use traffic::Traffic;
+use std::sync::Arc;
 
 use wasmkit_core::{Diagnostic, codes};
 use wasmtime::{Instance, Linker, Module, Store, Val};
@@ -20,6 +22,7 @@ use wasmtime::{Instance, Linker, Module, Store, Val};
 use super::abi::{Abi, Host};
 use super::checks::StartModel;
 use super::host::{self, Callout, HostState, Restriction};
+use super::plan::RunPlan;
 use super::report::{Check, ProxyWasmReport};
 use crate::limits::{CallContext, Limits, guest_error};
 use crate::runtime::Runtime;
@@ -28,16 +31,13 @@ use crate::runtime::Runtime;
 const LOG_LINES_IN_NOTES: usize = 20;
 
 /// What the driver needs to know about the module, and what to send it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RunInput<'a> {
+#[derive(Clone, Debug)]
+pub(crate) struct RunInput {
     pub(crate) host: Host,
     pub(crate) abi: Abi,
     pub(crate) start: StartModel,
     pub(crate) allocator: &'static str,
-    pub(crate) config: &'a [u8],
-    pub(crate) vm_config: &'a [u8],
-    pub(crate) limits: Limits,
-    pub(crate) traffic: &'a Traffic,
+    pub(crate) plan: Arc<RunPlan>,
 }
 
 /// Runs the module in the mock host, adding checks, diagnostics, the
@@ -45,20 +45,20 @@ pub(crate) struct RunInput<'a> {
 pub(crate) fn run(
     runtime: &Runtime,
     module: &Module,
-    input: &RunInput<'_>,
+    input: &RunInput,
     report: &mut ProxyWasmReport,
 ) {
-    let mut limits = input.limits;
+    let mut limits = input.plan.limits;
     // Fuel can only be set when the engine meters it.
     if !runtime.meters_fuel() {
         limits.fuel = None;
     }
     let engine = module.engine();
     let state = HostState::new(
+        input.host,
         input.abi,
         input.allocator,
-        input.config,
-        input.vm_config,
+        input.plan.clone(),
         limits.max_memory,
     );
     let mut store = Store::new(engine, state);
@@ -127,10 +127,12 @@ pub(crate) fn run(
         abi: input.abi,
         failed_at: None,
         answered: Vec::new(),
-        traffic: input.traffic,
+        plan: input.plan.clone(),
+        ticks_left: input.plan.ticks,
+        next_tick_ms: None,
         report,
     };
-    run.lifecycle(input.start, input.config.len(), input.vm_config.len());
+    run.lifecycle(input.start);
     run.collect();
 }
 
@@ -150,7 +152,11 @@ struct Run<'r> {
     failed_at: Option<&'static str>,
     /// The callouts the mock has answered.
     answered: Vec<Callout>,
-    traffic: &'r Traffic,
+    plan: Arc<RunPlan>,
+    /// Ticks still to deliver.
+    ticks_left: u32,
+    /// When the next tick is due, in virtual milliseconds.
+    next_tick_ms: Option<u64>,
     report: &'r mut ProxyWasmReport,
 }
 
@@ -229,6 +235,7 @@ fn collect(state: HostState, report: &mut ProxyWasmReport) {
         },
     ));
     report.diagnostics.extend(state.diagnostics);
+    report.callouts = state.callout_records;
     report.host_calls = state.calls;
     report.host_calls_dropped = state.calls_dropped;
     report.logs = state.logs;

@@ -8,6 +8,7 @@ use wasmkit_core::{Diagnostic, codes};
 use super::Run;
 use super::stream::Direction;
 use crate::proxy_wasm::abi::{self, Abi, Host};
+use crate::proxy_wasm::plan::CalloutAnswer;
 use crate::proxy_wasm::report::RequestOutcome;
 
 /// Where and why the stream stopped.
@@ -24,6 +25,8 @@ pub(super) enum Stall {
     },
     /// The body callback stopped it at the end of the body.
     Body { direction: Direction, raw: u32 },
+    /// The trailers callback stopped it.
+    Trailers { direction: Direction, raw: u32 },
 }
 
 impl Run<'_> {
@@ -77,10 +80,18 @@ impl Run<'_> {
                         "resume the {word} with `{}` when the plugin is done with it (from a callout response, after `proxy_set_effective_context`), or return Continue",
                         resume_call(self.abi, direction)
                     ));
-                    format!(
-                        "the {word}-headers callback returned {} ({raw}); the host stops all iteration until the plugin resumes the {word}, and nothing did, so {body_callback} is never called and {hangs}",
-                        abi::headers_action_name(raw)
-                    )
+                    if raw == 1 {
+                        // Honoured StopIteration: the body flowed, the
+                        // headers wait for the plugin.
+                        format!(
+                            "the {word}-headers callback returned StopIteration (1), which this host honours: the body went on to the plugin, but the headers wait until the plugin resumes the {word}, and nothing did (no body callback returned Continue either), so {hangs}"
+                        )
+                    } else {
+                        format!(
+                            "the {word}-headers callback returned {} ({raw}); the host stops all iteration until the plugin resumes the {word}, and nothing did, so {body_callback} is never called and {hangs}",
+                            abi::headers_action_name(raw)
+                        )
+                    }
                 };
                 let message = format!(
                     "the {word} never completes: `{callback}` returned {} and nothing resumed it",
@@ -105,6 +116,22 @@ impl Run<'_> {
                 )];
                 (direction, callback, reason, message, helps)
             }
+            Stall::Trailers { direction, raw } => {
+                let word = direction.word();
+                let callback = direction.trailers_callback();
+                let reason = format!(
+                    "the {word}-trailers callback returned StopIteration ({raw}); only the plugin can resume the {word} after its trailers, and nothing did, so {}",
+                    hangs(direction)
+                );
+                let message = format!(
+                    "the {word} never completes: `{callback}` stopped it and nothing resumed it"
+                );
+                let helps = vec![format!(
+                    "return Continue from `{callback}`, or resume the {word} with `{}` where the work finishes",
+                    resume_call(self.abi, direction)
+                )];
+                (direction, callback, reason, message, helps)
+            }
         };
         let mut d = Diagnostic::error(codes::REQUEST_STALLED, message).with_note(reason.clone());
         if from_local_reply {
@@ -116,10 +143,17 @@ impl Run<'_> {
             let calls: Vec<String> = self
                 .answered
                 .iter()
-                .map(|c| format!("token {} to `{}` {}", c.token, c.upstream, c.path))
+                .map(|c| {
+                    let answer = match &c.answer {
+                        CalloutAnswer::Response { status, .. } => status.to_string(),
+                        CalloutAnswer::Reset => "reset".to_string(),
+                        CalloutAnswer::Timeout => "timeout".to_string(),
+                    };
+                    format!("token {} to `{}` {}: {answer}", c.token, c.cluster, c.path)
+                })
                 .collect();
             d = d.with_note(format!(
-                "the mock answered the plugin's HTTP callout(s) ({}) with 200, and no callout response resumed the {}",
+                "the mock answered the plugin's HTTP callout(s) ({}), and no callout response resumed the {}",
                 calls.join("; "),
                 direction.word()
             ));

@@ -1,26 +1,21 @@
-//! The HTTP stream: the request phase, then the response phase (the
-//! upstream's response or the plugin's local one), each a headers callback
-//! and a body callback whose return values decide, with the host's
-//! conversion of StopIteration, whether the stream goes on, ends or stalls
-//! (Envoy's `Context::decodeHeaders` and friends, proxy-wasm-cpp-host
-//! `src/context.cc`); the callouts and queue notifications answered after
-//! each callback; and the stream's end (`onLog`, `onDone`, `onDelete`).
+//! The HTTP stream: the request, then the response (the upstream's, or the
+//! plugin's local reply), each its headers, body chunks and trailers as
+//! the plan gives them, with Envoy's reading of each callback's return
+//! value (`Context::decodeHeaders`, `decodeData`, `decodeTrailers` and the
+//! encode side in Envoy's `context.cc`; cpp-host's
+//! `convertVmCallResultTo*Status`). Where the plugin stops the stream, the
+//! run waits in virtual time ([`Run::advance`]) for it to resume; if
+//! nothing can, the stream stalls. Then the stream's end (`onLog`,
+//! `onDone`, `onDelete`).
 
 use std::ops::ControlFlow;
 
-use wasmkit_core::{Diagnostic, codes};
-
 use super::stall::Stall;
-use super::traffic::HttpMessage;
 use super::{Failed, Run};
-use crate::proxy_wasm::host::{
-    CalloutResponse, HTTP_ID, HeaderMap, LocalReply, ROOT_ID, Restriction, capped,
-};
+use crate::proxy_wasm::abi::Host;
+use crate::proxy_wasm::host::{HTTP_ID, HeaderMap, LocalReply, ROOT_ID, Restriction, capped};
+use crate::proxy_wasm::plan::HttpMessage;
 use crate::proxy_wasm::report::{HttpExchange, RequestOutcome};
-
-/// Rounds of callout and queue answers after one callback, so that a plugin
-/// calling out from every callout response cannot keep the mock busy.
-const MAX_PUMP_ROUNDS: usize = 32;
 
 /// One direction of the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,14 +45,34 @@ impl Direction {
             Direction::Response => "proxy_on_response_body",
         }
     }
+
+    pub(super) fn trailers_callback(self) -> &'static str {
+        match self {
+            Direction::Request => "proxy_on_request_trailers",
+            Direction::Response => "proxy_on_response_trailers",
+        }
+    }
+
+    /// The `WasmStreamType` that resumes it.
+    fn stream_type(self) -> usize {
+        match self {
+            Direction::Request => 0,
+            Direction::Response => 1,
+        }
+    }
+
+    pub(super) fn is_response(self) -> bool {
+        self == Direction::Response
+    }
 }
 
 /// What a headers callback's return value makes the host do.
-enum HeadersVerdict {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum HeadersVerdict {
     Continue,
-    /// StopIteration, honoured: the body keeps flowing.
+    /// StopIteration, honoured: the body keeps flowing to the plugin.
     StopIteration,
-    /// ContinueAndEndStream: the rest of the stream is dropped.
+    /// Higress's ContinueAndEndStream: the rest of the message is dropped.
     EndStream,
     /// Everything stops until the plugin resumes; `converted` when the
     /// plugin said StopIteration and the host turned it into this.
@@ -66,109 +81,61 @@ enum HeadersVerdict {
     },
 }
 
-impl Run<'_> {
-    /// Answers callouts and queue notifications made so far, after the
-    /// callback that made them returned (as an upstream that answers at
-    /// once would).
-    pub(super) fn pump(&mut self) -> Result<(), Failed> {
-        for _ in 0..MAX_PUMP_ROUNDS {
-            let callout = self.state().signals.callouts.pop_front();
-            if let Some(callout) = callout {
-                let HttpMessage { headers, body } = self.traffic.callout_response.clone();
-                let args = [
-                    ROOT_ID,
-                    callout.token,
-                    headers.len() as u32,
-                    body.len() as u32,
-                    0,
-                ];
-                self.state().callout_response = Some(CalloutResponse {
-                    headers,
-                    body,
-                    trailers: Vec::new(),
-                });
-                self.answered.push(callout);
-                // Responses go to the root context that made the call
-                // (`http_call` always calls out from the root context).
-                let outcome = self.call(
-                    "proxy_on_http_call_response",
-                    ROOT_ID,
-                    &args,
-                    Restriction::None,
-                );
-                self.state().callout_response = None;
-                outcome?;
-                continue;
-            }
-            let ready = self.state().signals.queue_ready.pop_front();
-            if let Some((root, token)) = ready {
-                self.call(
-                    "proxy_on_queue_ready",
-                    root,
-                    &[root, token],
-                    Restriction::None,
-                )?;
-                continue;
-            }
-            return Ok(());
-        }
-        let pending = self.state().signals.callouts.len();
-        self.state().signals.callouts.clear();
-        self.state().signals.queue_ready.clear();
-        self.report.diagnostics.push(
-            Diagnostic::warning(
-                codes::HOST_CALL,
-                format!(
-                    "the plugin kept calling out from its callout responses; the mock stopped answering after {MAX_PUMP_ROUNDS} rounds ({pending} left)"
-                ),
-            )
-            .with_help("make sure a callout response does not always start another callout"),
-        );
-        Ok(())
-    }
+/// A header map from the plan's pairs, names lowercased as Envoy stores
+/// them.
+pub(super) fn header_map(pairs: &[(String, String)]) -> HeaderMap {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase().into_bytes(), v.as_bytes().to_vec()))
+        .collect()
+}
 
-    fn headers_verdict(&self, raw: u32, stop_next: bool) -> HeadersVerdict {
-        // A local response, or a value beyond the enum, stops everything
-        // (`convertVmCallResultToFilterHeadersStatus`).
+impl Run<'_> {
+    /// cpp-host `convertVmCallResultToFilterHeadersStatus` then Envoy
+    /// `convertFilterHeadersStatus`: a local reply (`stopNextIteration`) or
+    /// a value past StopAllIterationAndWatermark stops everything;
+    /// StopIteration becomes stop-all unless honoured (Envoy's
+    /// `allow_on_headers_stop_iteration`, Higress for 0.2.100 modules);
+    /// Envoy maps any other value it has no case for, ContinueAndEndStream
+    /// (2) included, to Continue; Higress ends the stream on it.
+    pub(super) fn headers_verdict(&self, raw: u32, stop_next: bool) -> HeadersVerdict {
         if stop_next || raw > 4 {
             return HeadersVerdict::StopAll { converted: false };
         }
+        let honoured = self.host.honours_headers_stop_iteration(self.abi)
+            || (self.host == Host::Envoy && self.plan.host.allow_on_headers_stop_iteration);
         match raw {
-            0 => HeadersVerdict::Continue,
-            1 if self.host.honours_headers_stop_iteration(self.abi) => {
-                HeadersVerdict::StopIteration
-            }
+            1 if honoured => HeadersVerdict::StopIteration,
             1 => HeadersVerdict::StopAll { converted: true },
-            2 => HeadersVerdict::EndStream,
-            _ => HeadersVerdict::StopAll { converted: false },
+            2 if self.host == Host::Higress => HeadersVerdict::EndStream,
+            3 | 4 => HeadersVerdict::StopAll { converted: false },
+            _ => HeadersVerdict::Continue,
         }
     }
 
-    fn clear_resume(&mut self) {
+    pub(super) fn clear_resume(&mut self) {
         let signals = &mut self.state().signals;
-        signals.continue_request = false;
-        signals.continue_response = false;
+        signals.resume = [false; 4];
         signals.ignored_resume = None;
     }
 
-    fn take_resume(&mut self, direction: Direction) -> bool {
-        let signals = &mut self.state().signals;
-        match direction {
-            Direction::Request => std::mem::take(&mut signals.continue_request),
-            Direction::Response => std::mem::take(&mut signals.continue_response),
-        }
+    pub(super) fn take_resume(&mut self, stream_type: usize) -> bool {
+        std::mem::take(&mut self.state().signals.resume[stream_type])
     }
 
-    fn failed_outcome(&self) -> RequestOutcome {
+    pub(super) fn failed_outcome(&self) -> RequestOutcome {
         RequestOutcome::Failed {
             at: self.failed_at.unwrap_or("a callback").to_string(),
         }
     }
 
     /// Runs a stream callback and what the host does right after it:
-    /// answering callouts. `None` when the VM failed.
-    fn stream_callback(&mut self, name: &'static str, args: &[u32]) -> Option<(u32, bool)> {
-        self.clear_resume();
+    /// delivering what is due. `None` when the VM failed.
+    pub(super) fn stream_callback(
+        &mut self,
+        name: &'static str,
+        args: &[u32],
+    ) -> Option<(u32, bool)> {
         let raw = self
             .call(name, HTTP_ID, args, Restriction::None)
             .ok()?
@@ -178,9 +145,27 @@ impl Run<'_> {
         Some((raw, stop_next))
     }
 
+    /// Waits in virtual time for the plugin to resume this direction:
+    /// `Continue(true)` resumed, `Continue(false)` nothing more can happen;
+    /// breaks when the stream ended meanwhile (reset, local reply, failure).
+    pub(super) fn wait(&mut self, direction: Direction) -> ControlFlow<RequestOutcome, bool> {
+        loop {
+            if self.take_resume(direction.stream_type()) {
+                return ControlFlow::Continue(true);
+            }
+            self.ended(direction)?;
+            match self.advance() {
+                Err(Failed) => return ControlFlow::Break(self.failed_outcome()),
+                Ok(false) => return ControlFlow::Continue(false),
+                Ok(true) => {}
+            }
+        }
+    }
+
     /// The HTTP context and its stream: the request, then the response.
     pub(super) fn request(&mut self) -> RequestOutcome {
         self.state().alive.insert(HTTP_ID);
+        self.clear_resume();
         if self
             .call(
                 "proxy_on_context_create",
@@ -190,12 +175,17 @@ impl Run<'_> {
             )
             .is_err()
         {
+            self.explain_wrong_kind("proxy_on_context_create");
             return self.failed_outcome();
         }
-        let request = self.traffic.request.clone();
-        if let ControlFlow::Break(end) = self.phase(Direction::Request, request, false) {
+        let request = self.plan.request.clone();
+        if let ControlFlow::Break(end) = self.phase(Direction::Request, &request, false) {
+            if self.failed_at == Some("proxy_on_request_headers") {
+                self.explain_wrong_kind("proxy_on_request_headers");
+            }
             return end;
         }
+        self.state().stream.request.headers_sent = true;
         self.response(None)
     }
 
@@ -204,13 +194,28 @@ impl Run<'_> {
     /// included (the response callbacks see it).
     fn response(&mut self, local: Option<LocalReply>) -> RequestOutcome {
         let message = match &local {
-            None => self.traffic.response.clone(),
-            Some(reply) => HttpMessage {
-                headers: local_reply_headers(reply),
-                body: reply.body.clone(),
-            },
+            None => {
+                self.state().stream.response_details = "via_upstream".into();
+                self.plan.response.clone()
+            }
+            Some(reply) => {
+                self.state()
+                    .stream
+                    .response_details
+                    .clone_from(&reply.details);
+                HttpMessage {
+                    headers: local_reply_headers(reply),
+                    body: if reply.body.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![reply.body.clone()]
+                    },
+                    trailers: Vec::new(),
+                }
+            }
         };
-        if let ControlFlow::Break(end) = self.phase(Direction::Response, message, local.is_some()) {
+        if let ControlFlow::Break(end) = self.phase(Direction::Response, &message, local.is_some())
+        {
             return end;
         }
         match local {
@@ -219,23 +224,25 @@ impl Run<'_> {
         }
     }
 
-    /// One direction of the stream: the headers callback, then, unless the
-    /// plugin ended or stopped the stream there, the whole body in one
-    /// callback. Breaks with the outcome when the stream ends here.
+    /// One direction: the headers callback, then the body chunks and the
+    /// trailers, waiting where the plugin stopped. Breaks with the outcome
+    /// when the stream ends here.
     fn phase(
         &mut self,
         direction: Direction,
-        message: HttpMessage,
+        message: &HttpMessage,
         local_reply: bool,
     ) -> ControlFlow<RequestOutcome> {
-        let HttpMessage { headers, body } = message;
+        let headers = header_map(&message.headers);
         let count = headers.len() as u32;
-        let end_of_stream = body.is_empty();
+        let end_of_stream = message.body.is_empty() && message.trailers.is_empty();
         let state = self.state();
-        match direction {
-            Direction::Request => state.request_headers = Some(headers),
-            Direction::Response => state.response_headers = Some(headers),
-        }
+        state.stream.end_of_stream = end_of_stream;
+        let half = state.stream.half_mut(direction.is_response());
+        half.headers = Some(headers);
+        half.headers_held = true;
+        half.dropped_by = None;
+        self.clear_resume();
         let args: &[u32] = if self.abi.is_0_1() {
             &[HTTP_ID, count]
         } else {
@@ -246,11 +253,36 @@ impl Run<'_> {
             return ControlFlow::Break(self.failed_outcome());
         };
         self.ended(direction)?;
-        let deliver_body = match self.headers_verdict(raw, stop_next) {
-            HeadersVerdict::Continue | HeadersVerdict::StopIteration => !end_of_stream,
-            HeadersVerdict::EndStream => false,
+        let verdict = self.headers_verdict(raw, stop_next);
+        if verdict == HeadersVerdict::Continue || verdict == HeadersVerdict::EndStream {
+            // Envoy: the pointer is dropped once the callback continues.
+            let half = self.state().stream.half_mut(direction.is_response());
+            half.headers_held = false;
+            half.dropped_by = Some(format!(
+                "`{}` returned Continue",
+                direction.headers_callback()
+            ));
+        }
+        let mut chunks = message.body.clone();
+        let mut trailers = message.trailers.clone();
+        let mut stopped = None;
+        match verdict {
+            HeadersVerdict::Continue => {}
+            HeadersVerdict::EndStream => {
+                chunks.clear();
+                trailers.clear();
+            }
+            HeadersVerdict::StopIteration => {
+                stopped = Some(Stall::Headers {
+                    direction,
+                    raw,
+                    converted: false,
+                    local_reply,
+                });
+            }
             HeadersVerdict::StopAll { converted } => {
-                if !self.take_resume(direction) {
+                let resumed = self.take_resume(direction.stream_type()) || self.wait(direction)?;
+                if !resumed {
                     return ControlFlow::Break(self.stall(Stall::Headers {
                         direction,
                         raw,
@@ -258,36 +290,36 @@ impl Run<'_> {
                         local_reply,
                     }));
                 }
-                !end_of_stream
+                // The filter manager held the body meanwhile; the plugin
+                // gets what arrived in one piece (`decodeData` with the
+                // buffered data).
+                if chunks.len() > 1 {
+                    chunks = vec![chunks.concat()];
+                }
             }
-        };
-        if !deliver_body {
-            return ControlFlow::Continue(());
         }
-        let len = body.len() as u32;
-        let state = self.state();
-        match direction {
-            Direction::Request => state.request_body = Some(body),
-            Direction::Response => state.response_body = Some(body),
+        if let Some(stall) = self.body(direction, &chunks, trailers.is_empty(), stopped)? {
+            stopped = Some(stall);
+        } else if !chunks.is_empty() {
+            stopped = None;
         }
-        state.end_of_stream = true;
-        let Some((raw, stop_next)) =
-            self.stream_callback(direction.body_callback(), &[HTTP_ID, len, 1])
-        else {
-            return ControlFlow::Break(self.failed_outcome());
-        };
-        self.state().end_of_stream = false;
-        self.ended(direction)?;
-        if (raw != 0 || stop_next) && !self.take_resume(direction) {
-            return ControlFlow::Break(self.stall(Stall::Body { direction, raw }));
+        if !trailers.is_empty() {
+            stopped = self.trailers(direction, &trailers)?.or(stopped);
         }
+        if let Some(stall) = stopped {
+            let resumed = self.take_resume(direction.stream_type()) || self.wait(direction)?;
+            if !resumed {
+                return ControlFlow::Break(self.stall(stall));
+            }
+        }
+        self.pass_on(direction);
         ControlFlow::Continue(())
     }
 
     /// A reset or a local response asked for by the callback that just ran
     /// (or by a callout response after it) breaks with the outcome.
-    fn ended(&mut self, direction: Direction) -> ControlFlow<RequestOutcome> {
-        if let Some(at) = self.state().signals.close.take() {
+    pub(super) fn ended(&mut self, direction: Direction) -> ControlFlow<RequestOutcome> {
+        if let Some((at, _)) = self.state().signals.close.take() {
             return ControlFlow::Break(RequestOutcome::Reset { at: at.to_string() });
         }
         let Some(reply) = self.state().signals.local_reply.take() else {
@@ -300,8 +332,10 @@ impl Run<'_> {
             Direction::Response => {
                 let headers = local_reply_headers(&reply);
                 let state = self.state();
-                state.response_headers = Some(headers);
-                state.response_body = Some(reply.body.clone());
+                let response = &mut state.stream.response;
+                response.headers = Some(header_map(&headers));
+                response.body = Default::default();
+                response.body.passed.clone_from(&reply.body);
                 local_response(&reply)
             }
         })
@@ -312,35 +346,32 @@ impl Run<'_> {
     /// it.
     pub(super) fn finish_stream(&mut self, outcome: &RequestOutcome) {
         if !matches!(outcome, RequestOutcome::Failed { .. }) {
-            self.state().log_phase = true;
+            self.state().stream.access_log = true;
             let _ = self.call("proxy_on_log", HTTP_ID, &[HTTP_ID], Restriction::None);
-            self.state().log_phase = false;
+            self.state().stream.access_log = false;
             let _ = self.call("proxy_on_done", HTTP_ID, &[HTTP_ID], Restriction::None);
             let _ = self.call("proxy_on_delete", HTTP_ID, &[HTTP_ID], Restriction::None);
         }
         self.state().alive.remove(&HTTP_ID);
-        let state = self.store.data();
+        let stream = &self.store.data().stream;
         let pairs = |map: &Option<HeaderMap>| -> Vec<(String, String)> {
             map.iter()
                 .flatten()
                 .map(|(k, v)| (capped(k, 1024), capped(v, 4096)))
                 .collect()
         };
-        let body = |b: &Option<Vec<u8>>| {
-            b.as_deref()
-                .map(|b| capped(b, 64 * 1024))
-                .unwrap_or_default()
-        };
         self.report.exchange = Some(HttpExchange {
-            // Until a local response can follow an upstream response, only
-            // a completed request has been upstream.
-            reached_upstream: matches!(outcome, RequestOutcome::Completed),
-            request_trailers: pairs(&state.request_trailers),
-            response_trailers: pairs(&state.response_trailers),
-            request_headers: pairs(&state.request_headers),
-            request_body: body(&state.request_body),
-            response_headers: pairs(&state.response_headers),
-            response_body: body(&state.response_body),
+            reached_upstream: stream.request.headers_sent,
+            request_trailers: pairs(&stream.request.trailers),
+            response_trailers: pairs(&stream.response.trailers),
+            request_headers: pairs(&stream.request.headers),
+            request_body: capped(&stream.request.body.total(), 64 * 1024),
+            response_headers: pairs(&stream.response.headers),
+            response_body: capped(&stream.response.body.total(), 64 * 1024),
+            upstream_override_host: stream
+                .upstream_override_host
+                .as_deref()
+                .map(|h| capped(h, 1024)),
         });
     }
 }
@@ -354,22 +385,21 @@ fn local_response(reply: &LocalReply) -> RequestOutcome {
     }
 }
 
-/// The headers of Envoy's local reply: the status, a text content type for
-/// a body, its length, then the plugin's headers (replacing same names).
-fn local_reply_headers(reply: &LocalReply) -> HeaderMap {
-    let mut headers: HeaderMap = vec![(b":status".to_vec(), reply.status.to_string().into_bytes())];
+/// The headers of Envoy's local reply (`sendLocalReply`): the status, a
+/// text content type and the length for a body, then the plugin's headers
+/// (`modify_headers` adds them, replacing same names).
+fn local_reply_headers(reply: &LocalReply) -> Vec<(String, String)> {
+    let mut headers = vec![(":status".to_string(), reply.status.to_string())];
     if !reply.body.is_empty() {
-        headers.push((
-            b"content-length".to_vec(),
-            reply.body.len().to_string().into_bytes(),
-        ));
-        headers.push((b"content-type".to_vec(), b"text/plain".to_vec()));
+        headers.push(("content-length".into(), reply.body.len().to_string()));
+        headers.push(("content-type".into(), "text/plain".into()));
     }
     for (k, v) in &reply.headers {
-        let key = k.to_ascii_lowercase();
+        let key = String::from_utf8_lossy(k).to_ascii_lowercase();
+        let value = String::from_utf8_lossy(v).into_owned();
         match headers.iter_mut().find(|(name, _)| *name == key) {
-            Some(slot) => slot.1.clone_from(v),
-            None => headers.push((key, v.clone())),
+            Some(slot) => slot.1 = value,
+            None => headers.push((key, value)),
         }
     }
     headers

@@ -10,8 +10,8 @@ use super::Args;
 use super::memory::{HostResult, give, read, write_u32};
 use super::record::{Record, text};
 use super::state::HostState;
-use crate::proxy_wasm::abi;
 use crate::proxy_wasm::abi::status::{BAD_ARGUMENT, INTERNAL_FAILURE, NOT_FOUND, OK};
+use crate::proxy_wasm::abi::{self, Host};
 
 /// What a buffer type names right now.
 enum Buffer<'a> {
@@ -19,43 +19,53 @@ enum Buffer<'a> {
     Mutable(&'a [u8]),
     /// Readable only (configuration, a callout's body).
     Const(&'a [u8]),
-    /// No buffer behind it: reads as empty, writes are NotFound.
+    /// No buffer behind it: reads as empty, writes are BadArgument.
     Null,
     /// No such buffer now: NotFound.
     Absent,
 }
 
 impl HostState {
-    /// A buffer by type (`Context::getBuffer`).
+    /// A buffer by type (`Context::getBuffer`, and Higress's Redis answer).
     fn buffer(&self, buffer: u32) -> Buffer<'_> {
-        let http = self.in_http();
+        fn view(b: Option<&Vec<u8>>) -> Buffer<'_> {
+            b.map_or(Buffer::Null, |b| Buffer::Mutable(b))
+        }
+        let stream = self.in_stream();
         match buffer {
-            0 => match (&self.request_body, http) {
-                (Some(b), true) => Buffer::Mutable(b),
-                _ => Buffer::Null,
-            },
-            1 => match (&self.response_body, http) {
-                (Some(b), true) => Buffer::Mutable(b),
-                _ => Buffer::Null,
-            },
-            2 | 3 | 5 | 8 => Buffer::Null,
+            0 if stream => view(self.stream.request.body.view()),
+            1 if stream => view(self.stream.response.body.view()),
+            2 if stream && self.stream.downstream.live => {
+                Buffer::Mutable(&self.stream.downstream.held)
+            }
+            3 if stream && self.stream.upstream.live => Buffer::Mutable(&self.stream.upstream.held),
+            0..=3 | 8 => Buffer::Null,
             4 => self
                 .callout_response
                 .as_ref()
                 .map_or(Buffer::Absent, |r| Buffer::Const(&r.body)),
-            6 => Buffer::Const(&self.vm_config),
-            7 if self.configuring => Buffer::Const(&self.plugin_config),
+            5 => self
+                .grpc_receive
+                .as_ref()
+                .map_or(Buffer::Null, |b| Buffer::Const(b)),
+            6 => Buffer::Const(&self.plan.vm_config),
+            7 if self.configuring => Buffer::Const(&self.plan.plugin_config),
+            9 if self.host == Host::Higress => {
+                Buffer::Const(self.redis_response.as_deref().unwrap_or_default())
+            }
             _ => Buffer::Absent,
         }
     }
 
     fn buffer_mut(&mut self, buffer: u32) -> Option<&mut Vec<u8>> {
-        if !self.in_http() {
+        if !self.in_stream() {
             return None;
         }
         match buffer {
-            0 => self.request_body.as_mut(),
-            1 => self.response_body.as_mut(),
+            0 => self.stream.request.body.view_mut(),
+            1 => self.stream.response.body.view_mut(),
+            2 => Some(&mut self.stream.downstream.held),
+            3 => Some(&mut self.stream.upstream.held),
             _ => None,
         }
     }
@@ -63,18 +73,26 @@ impl HostState {
 
 /// The buffer type argument, recorded by name; `None` past the last type
 /// the ABI defines, which the host answers with BadArgument.
-fn buffer_type(a: &Args<'_>, rec: &mut Record) -> Option<u32> {
+fn buffer_type(host: Host, a: &Args<'_>, rec: &mut Record) -> Option<u32> {
     let buffer = a.u32(0);
     rec.arg("buffer", abi::buffer_name(buffer));
-    (buffer <= 8).then_some(buffer)
+    // `WasmBufferType::MAX`: CallData upstream, RedisCallResponse in
+    // Higress's SDK headers.
+    let max = if host == Host::Higress { 9 } else { 8 };
+    (buffer <= max).then_some(buffer)
 }
 
 /// The buffer type, start and length arguments, recorded (the length as
 /// `length_name`).
-fn buffer_range(a: &Args<'_>, rec: &mut Record, length_name: &str) -> (Option<u32>, usize, usize) {
+fn buffer_range(
+    host: Host,
+    a: &Args<'_>,
+    rec: &mut Record,
+    length_name: &str,
+) -> (Option<u32>, usize, usize) {
     let start = a.u32(1) as usize;
     let length = a.u32(2) as usize;
-    let buffer = buffer_type(a, rec);
+    let buffer = buffer_type(host, a, rec);
     rec.arg("start", start);
     rec.arg(length_name, length);
     (buffer, start, length)
@@ -86,7 +104,7 @@ pub(super) fn get_status(
     a: &Args<'_>,
     rec: &mut Record,
 ) -> HostResult<u32> {
-    let Some(buffer) = buffer_type(a, rec) else {
+    let Some(buffer) = buffer_type(caller.data().host, a, rec) else {
         return Ok(BAD_ARGUMENT);
     };
     let len = match caller.data().buffer(buffer) {
@@ -106,7 +124,7 @@ pub(super) fn get_bytes(
     a: &Args<'_>,
     rec: &mut Record,
 ) -> HostResult<u32> {
-    let (buffer, start, length) = buffer_range(a, rec, "max_size");
+    let (buffer, start, length) = buffer_range(caller.data().host, a, rec, "max_size");
     let Some(buffer) = buffer else {
         return Ok(BAD_ARGUMENT);
     };
@@ -119,10 +137,9 @@ pub(super) fn get_bytes(
         }
     };
     rec.returned = Some(text(&bytes));
-    // Nothing to hand over: the host leaves the out-pointers alone.
-    if !bytes.is_empty() {
-        give(caller, &bytes, a.u32(3), a.u32(4))?;
-    }
+    // cpp-host `get_buffer_bytes`: nothing to hand over writes a null
+    // pointer and a zero size.
+    give(caller, &bytes, a.u32(3), a.u32(4))?;
     Ok(OK)
 }
 
@@ -132,16 +149,18 @@ pub(super) fn set_bytes(
     a: &Args<'_>,
     rec: &mut Record,
 ) -> HostResult<u32> {
-    let (buffer, start, length) = buffer_range(a, rec, "size");
+    let (buffer, start, length) = buffer_range(caller.data().host, a, rec, "size");
     let Some(buffer) = buffer else {
         return Ok(BAD_ARGUMENT);
     };
     let data = read(caller, a.u32(3), a.u32(4))?;
     rec.arg("data", text(&data));
     let state = caller.data_mut();
+    // A null or constant buffer refuses writes (`BufferBase::copyFrom`,
+    // Envoy's `Buffer::copyFrom`).
     match state.buffer(buffer) {
-        Buffer::Absent | Buffer::Null => return Ok(NOT_FOUND),
-        Buffer::Const(_) => return Ok(BAD_ARGUMENT),
+        Buffer::Absent => return Ok(NOT_FOUND),
+        Buffer::Null | Buffer::Const(_) => return Ok(BAD_ARGUMENT),
         Buffer::Mutable(_) => {}
     }
     if !state.keep(data.len()) {
@@ -172,9 +191,9 @@ pub(super) fn get_configuration(
 ) -> HostResult<u32> {
     let state = caller.data();
     let config = if state.configuring {
-        state.plugin_config.clone()
+        state.plan.plugin_config.clone()
     } else {
-        state.vm_config.clone()
+        state.plan.vm_config.clone()
     };
     rec.returned = Some(text(&config));
     give(caller, &config, a.u32(0), a.u32(1))?;

@@ -10,53 +10,86 @@ use wasmtime::Caller;
 use super::Args;
 use super::memory::{Fault, HostResult, fault_diagnostic, give, read, write_u32};
 use super::record::{Record, pairs_json, text};
-use super::state::HostState;
+use super::state::{HostState, LateRead};
 use crate::proxy_wasm::abi::status::{BAD_ARGUMENT, INTERNAL_FAILURE, NOT_FOUND, OK};
 use crate::proxy_wasm::abi::{self, HostFn, ImportModule};
+use wasmkit_core::{Diagnostic, codes};
 
 /// Header pairs, in order; keys lowercase as Envoy stores them.
 pub(crate) type HeaderMap = Vec<(Vec<u8>, Vec<u8>)>;
 
 impl HostState {
-    /// Header map for reading (`getConstMap`).
+    /// Header map for reading (`Context::getConstMap`): the stream's maps
+    /// from its context, a callout's answer from any context while it is
+    /// delivered; gRPC metadata is never held between callbacks.
     fn map(&self, map: u32) -> Option<&HeaderMap> {
-        let http = self.in_http();
         match map {
-            0 if http => self.request_headers.as_ref(),
-            1 if http => self.request_trailers.as_ref(),
-            2 if http => self.response_headers.as_ref(),
-            3 if http => self.response_trailers.as_ref(),
+            0..=3 if self.in_stream() => self.stream.const_map(map),
             6 => self.callout_response.as_ref().map(|r| &r.headers),
             7 => self.callout_response.as_ref().map(|r| &r.trailers),
             _ => None,
         }
     }
 
-    /// Header map for writing (`getMap`): trailers appear when a body
-    /// callback at the end of the stream adds them; callout responses and
-    /// gRPC metadata are read-only.
+    /// Header map for writing (`Context::getMap`): the stream's maps only.
     fn map_mut(&mut self, map: u32) -> Option<&mut HeaderMap> {
-        if !self.in_http() {
+        if !self.in_stream() {
             return None;
         }
-        let eos = self.end_of_stream;
-        match map {
-            0 => self.request_headers.as_mut(),
-            1 => {
-                if self.request_trailers.is_none() && eos && self.request_body.is_some() {
-                    self.request_trailers = Some(Vec::new());
-                }
-                self.request_trailers.as_mut()
-            }
-            2 => self.response_headers.as_mut(),
-            3 => {
-                if self.response_trailers.is_none() && eos && self.response_body.is_some() {
-                    self.response_trailers = Some(Vec::new());
-                }
-                self.response_trailers.as_mut()
-            }
-            _ => None,
+        self.stream.map_mut(map)
+    }
+
+    /// Notes a stream map asked for where Envoy holds none, with why, for
+    /// the diagnostic of a plugin that then fails.
+    fn late_read(&mut self, map: u32, function: &str, key: Option<&[u8]>) {
+        if map > 3 || self.stream.access_log {
+            return;
         }
+        let name = abi::map_name(map).replace('-', " ");
+        let why = if !self.in_stream() {
+            format!(
+                "`{}` runs in the root context, which has no {name}",
+                self.callback
+            )
+        } else {
+            let half = self.stream.half(map >= 2);
+            let trailers = map == 1 || map == 3;
+            match (&half.headers, &half.dropped_by) {
+                (Some(_), Some(by)) if !trailers => {
+                    format!("Envoy dropped the {name} when {by}")
+                }
+                (None, _) if !trailers => format!("the {name} have not arrived yet"),
+                _ if trailers => format!(
+                    "there are no {name} here: Envoy holds them only while their callback runs, or creates them in the last body callback"
+                ),
+                _ => format!("Envoy does not hold the {name} here"),
+            }
+        };
+        let what = match key {
+            Some(key) => format!("`{}` from the {name}", String::from_utf8_lossy(key)),
+            None => format!("the {name}"),
+        };
+        let read = LateRead {
+            callback: self.callback,
+            function: function.to_string(),
+            what,
+            why,
+        };
+        if self.late_reads.len() < 16 {
+            self.late_reads.push(read.clone());
+        }
+        let d = Diagnostic::warning(
+            codes::HOST_CALL,
+            format!(
+                "`{}` asked `{}` for {} where Envoy holds no such map",
+                read.callback, read.function, read.what
+            ),
+        )
+        .with_note(read.why)
+        .with_help(
+            "read what the plugin needs while the map is held (in Rust, copy it into a field of the HttpContext in `on_http_request_headers`) and use the copy later",
+        );
+        self.host_diagnostic(format!("late/{}/{function}/{map}", self.callback), d);
     }
 }
 
@@ -91,11 +124,19 @@ pub(super) fn get_value(
     let key = key_arg(caller, a, rec)?;
     let state = caller.data();
     let Some(pairs) = state.map(map) else {
-        return Ok(if state.log_phase {
-            NOT_FOUND
-        } else {
-            BAD_ARGUMENT
-        });
+        // Envoy: `Context::getHeaderMapValue`. A missing map is BadArgument,
+        // except in the access-log phase (NotFound; an empty value for 0.1.0).
+        if state.stream.access_log && map <= 3 {
+            if state.abi.is_0_1() {
+                give(caller, b"", a.u32(3), a.u32(4))?;
+                return Ok(OK);
+            }
+            return Ok(NOT_FOUND);
+        }
+        caller
+            .data_mut()
+            .late_read(map, "proxy_get_header_map_value", Some(&key));
+        return Ok(BAD_ARGUMENT);
     };
     let value = match header_value(pairs, &key) {
         Some(v) => v,
@@ -127,6 +168,12 @@ pub(super) fn set_value(
         return Ok(INTERNAL_FAILURE);
     }
     let Some(pairs) = state.map_mut(map) else {
+        let function = if f == HostFn::AddHeaderMapValue {
+            "proxy_add_header_map_value"
+        } else {
+            "proxy_replace_header_map_value"
+        };
+        state.late_read(map, function, Some(&key));
         return Ok(BAD_ARGUMENT);
     };
     if f == HostFn::AddHeaderMapValue {
@@ -159,7 +206,9 @@ pub(super) fn remove_value(
         return Ok(BAD_ARGUMENT);
     };
     let key = key_arg(caller, a, rec)?;
-    let Some(pairs) = caller.data_mut().map_mut(map) else {
+    let state = caller.data_mut();
+    let Some(pairs) = state.map_mut(map) else {
+        state.late_read(map, "proxy_remove_header_map_value", Some(&key));
         return Ok(BAD_ARGUMENT);
     };
     pairs.retain(|(k, _)| *k != key);
@@ -175,8 +224,17 @@ pub(super) fn get_pairs(
     let Some(map) = map_type(a, rec) else {
         return Ok(BAD_ARGUMENT);
     };
-    // Envoy answers an unavailable map with no pairs, not an error.
-    let pairs = caller.data().map(map).cloned().unwrap_or_default();
+    // Envoy answers an unavailable map with no pairs, not an error
+    // (`headerMapToPairs` of a null map).
+    let pairs = match caller.data().map(map) {
+        Some(pairs) => pairs.clone(),
+        None => {
+            caller
+                .data_mut()
+                .late_read(map, "proxy_get_header_map_pairs", None);
+            Vec::new()
+        }
+    };
     rec.returned = Some(pairs_json(&pairs));
     let bytes = if pairs.is_empty() {
         Vec::new()
@@ -204,6 +262,7 @@ pub(super) fn set_pairs(
         return Ok(INTERNAL_FAILURE);
     }
     let Some(target) = state.map_mut(map) else {
+        state.late_read(map, "proxy_set_header_map_pairs", None);
         return Ok(BAD_ARGUMENT);
     };
     *target = pairs.into_iter().map(|(k, v)| (lowercase(&k), v)).collect();
@@ -221,7 +280,9 @@ pub(super) fn get_size(
     };
     // Envoy answers the map's size in bytes (`byteSize`), not its
     // number of entries.
-    let Some(pairs) = caller.data_mut().map_mut(map) else {
+    let state = caller.data_mut();
+    let Some(pairs) = state.map_mut(map) else {
+        state.late_read(map, "proxy_get_header_map_size", None);
         return Ok(BAD_ARGUMENT);
     };
     let size: usize = pairs.iter().map(|(k, v)| k.len() + v.len()).sum();
@@ -256,7 +317,7 @@ pub(super) fn pairs_or_empty(
 
 /// The ABI's map encoding: a u32 count, then each pair's key and value
 /// lengths (u32), then each key and value followed by a NUL (`marshalPairs`).
-fn serialize_pairs(pairs: &HeaderMap) -> Vec<u8> {
+pub(super) fn serialize_pairs(pairs: &HeaderMap) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&(pairs.len() as u32).to_le_bytes());
     for (k, v) in pairs {

@@ -8,8 +8,10 @@
 //! the host's `InvalidMemoryAccess` (or WASI `EFAULT`) and a `host-call`
 //! diagnostic, never a panic ([`memory`]).
 
+mod attributes;
 mod buffers;
 mod callouts;
+mod grpc;
 mod headers;
 mod higress;
 mod memory;
@@ -18,14 +20,17 @@ mod properties;
 mod record;
 mod shared;
 mod state;
+mod stream;
 mod stream_control;
 mod vm;
 mod wasi;
 
 pub(crate) use callouts::{Callout, CalloutResponse};
+pub(crate) use grpc::GrpcDelivery;
 pub(crate) use headers::HeaderMap;
 pub(crate) use record::capped;
 pub(crate) use state::{HTTP_ID, HostState, ROOT_ID, RestrictedCall, Restriction};
+pub(crate) use stream::Body;
 pub(crate) use stream_control::LocalReply;
 
 use wasmtime::{Caller, Engine, FuncType, Linker, Val, ValType};
@@ -33,8 +38,8 @@ use wasmtime::{Caller, Engine, FuncType, Linker, Val, ValType};
 use self::memory::{HostError, HostResult, fault_diagnostic};
 use self::record::{Record, record};
 use super::abi::{
-    self, ALLOWED_DURING_ALLOCATION, ALLOWED_DURING_START, Abi, HOST_FUNCTIONS, Host, HostFn,
-    HostFnSpec, ImportModule, Ty, errno, status,
+    self, Abi, Host, HostFn, HostFnSpec, ImportModule, Ty, allowed_during_allocation,
+    allowed_during_start, errno, host_functions, status,
 };
 
 /// Defines every function this host provides for this ABI in `linker`.
@@ -48,10 +53,7 @@ pub(crate) fn define(
         Ty::I32 => ValType::I32,
         Ty::I64 => ValType::I64,
     };
-    for spec in HOST_FUNCTIONS
-        .iter()
-        .filter(|s| s.avail.provided(host, abi))
-    {
+    for spec in host_functions().filter(|s| s.avail.provided(host, abi)) {
         let ty = FuncType::new(
             engine,
             spec.sig.params.iter().map(val),
@@ -94,10 +96,11 @@ fn call(
         ImportModule::Wasi => format!("{module}.{}", spec.name),
     };
     let restriction = caller.data().restriction;
+    let host = caller.data().host;
     let allowed = match restriction {
         Restriction::None => true,
-        Restriction::StartUp => ALLOWED_DURING_START.contains(&spec.function),
-        Restriction::Allocating => ALLOWED_DURING_ALLOCATION.contains(&spec.function),
+        Restriction::StartUp => allowed_during_start(host, spec.function),
+        Restriction::Allocating => allowed_during_allocation(host, spec.function),
     };
     let context = caller.data().acting_context();
     let callback = caller.data().callback;
@@ -199,12 +202,10 @@ fn dispatch(
         HostFn::EnqueueSharedQueue => shared::enqueue(caller, a, rec),
 
         HostFn::HttpCall => callouts::http_call(caller, a, rec),
-        HostFn::GetStatus => callouts::get_status(caller, a),
-        HostFn::GrpcCall
-        | HostFn::GrpcStream
-        | HostFn::GrpcSend
-        | HostFn::GrpcCancel
-        | HostFn::GrpcClose => Ok(callouts::grpc(caller, f)),
+        HostFn::GetStatus => callouts::get_status(caller, a, rec),
+        HostFn::GrpcCall | HostFn::GrpcStream => grpc::open(caller, f, a, rec),
+        HostFn::GrpcSend => grpc::send(caller, a, rec),
+        HostFn::GrpcCancel | HostFn::GrpcClose => grpc::close(caller, f, a, rec),
 
         HostFn::DefineMetric => metrics::define(caller, a, rec),
         HostFn::IncrementMetric | HostFn::RecordMetric | HostFn::GetMetric => {
@@ -220,23 +221,12 @@ fn dispatch(
         HostFn::Done => Ok(stream_control::done(caller)),
         HostFn::ClearRouteCache => Ok(status::OK),
 
-        HostFn::RedisInit | HostFn::RedisCall => Ok(higress::redis(caller, f)),
+        HostFn::RedisInit => higress::redis_init(caller, a, rec),
+        HostFn::RedisCall => higress::redis_call(caller, a, rec),
         HostFn::InjectEncodedData => higress::inject_encoded_data(caller, a, rec),
         HostFn::SetUpstreamOverrideHost => higress::set_upstream_override_host(caller, a, rec),
         HostFn::GetUpstreamHosts => Ok(higress::get_upstream_hosts(caller)),
 
-        HostFn::FdWrite => wasi::fd_write(caller, a, rec),
-        HostFn::FdFdstatGet => wasi::fd_fdstat_get(caller, a, rec),
-        HostFn::EnvironSizesGet | HostFn::ArgsSizesGet => wasi::sizes_get(caller, a),
-        HostFn::ClockTimeGet => wasi::clock_time_get(caller, a, rec),
-        HostFn::RandomGet => wasi::random_get(caller, a, rec),
-        HostFn::ProcExit => wasi::proc_exit(a, rec),
-        // No environment or arguments: the sizes are 0.
-        HostFn::EnvironGet | HostFn::ArgsGet => Ok(errno::SUCCESS),
-        // The host logs these and reports success.
-        HostFn::FdSeek | HostFn::FdClose => Ok(errno::SUCCESS),
-        HostFn::FdRead | HostFn::FdPrestatDirName => Ok(errno::NOSYS),
-        HostFn::PathOpen => Ok(errno::NOENT),
-        HostFn::FdPrestatGet => Ok(errno::BADF),
+        HostFn::Wasi(w) => wasi::dispatch(caller, w, a, rec),
     }
 }

@@ -1,52 +1,23 @@
-//! Properties: the values Envoy answers from the stream and the plugin
-//! (`Context::getProperty`), and those the plugin sets on the stream
-//! (`proxy_get_property`, `proxy_set_property`).
+//! Properties: `proxy_get_property` answers what the plugin set on the
+//! stream, then the run's own properties (the plan's, which add to or
+//! override the host's), then the attributes Envoy knows
+//! ([`attributes`](super::attributes)); `proxy_set_property` stores a value
+//! on the stream (Envoy's filter state, `Context::setProperty`), which the
+//! root context has none of.
 
 use serde_json::Value;
 use wasmtime::Caller;
 
 use super::Args;
-use super::headers::header_value;
 use super::memory::{HostResult, give, read};
 use super::record::{Record, text};
 use super::state::HostState;
 use crate::proxy_wasm::abi::status::{INTERNAL_FAILURE, NOT_FOUND, OK};
 
-impl HostState {
-    /// Properties Envoy answers from the stream and the plugin; values are
-    /// raw bytes, integers 8-byte little-endian. Others are NotFound.
-    fn builtin_property(&self, path: &[&str]) -> Option<Vec<u8>> {
-        let http = self.in_http();
-        let request = |name: &str| header_value(self.request_headers.as_ref()?, name.as_bytes());
-        match path {
-            ["plugin_name"] => Some(b"wasmkit-verify".to_vec()),
-            ["plugin_root_id"] | ["plugin_vm_id"] => Some(Vec::new()),
-            ["request", field] if http => match *field {
-                "path" => request(":path"),
-                "url_path" => request(":path").map(|p| {
-                    let end = p.iter().position(|&b| b == b'?').unwrap_or(p.len());
-                    p[..end].to_vec()
-                }),
-                "host" => request(":authority"),
-                "method" => request(":method"),
-                "scheme" => request(":scheme"),
-                "id" => request("x-request-id"),
-                "protocol" => Some(b"HTTP/1.1".to_vec()),
-                _ => None,
-            },
-            ["response", "code"] if http => {
-                let status = header_value(self.response_headers.as_ref()?, b":status")?;
-                let code: i64 = std::str::from_utf8(&status).ok()?.parse().ok()?;
-                Some(code.to_le_bytes().to_vec())
-            }
-            ["source", "address"] if http => Some(b"127.0.0.1:53142".to_vec()),
-            ["destination", "address"] if http => Some(b"127.0.0.1:10000".to_vec()),
-            _ => None,
-        }
-    }
-}
+/// Property reads kept for hints.
+const MAX_PROPERTY_READS: usize = 64;
 
-/// `proxy_set_property`: only an HTTP context has properties to set.
+/// `proxy_set_property`: only a stream context has properties to set.
 pub(super) fn set(
     caller: &mut Caller<'_, HostState>,
     a: &Args<'_>,
@@ -57,7 +28,7 @@ pub(super) fn set(
     rec.arg("path", property_path_json(&path));
     rec.arg("value", text(&value));
     let state = caller.data_mut();
-    if !state.in_http() {
+    if !state.in_stream() {
         return Ok(NOT_FOUND);
     }
     if !state.keep(path.len() + value.len()) {
@@ -67,7 +38,7 @@ pub(super) fn set(
     Ok(OK)
 }
 
-/// `proxy_get_property`: what the plugin set, then what Envoy knows.
+/// `proxy_get_property`.
 pub(super) fn get(
     caller: &mut Caller<'_, HostState>,
     a: &Args<'_>,
@@ -75,11 +46,27 @@ pub(super) fn get(
 ) -> HostResult<u32> {
     let path = read(caller, a.u32(0), a.u32(1))?;
     rec.arg("path", property_path_json(&path));
-    let state = caller.data();
+    let state = caller.data_mut();
+    let segments = property_segments(&path);
     let value = match state.properties.get(&path) {
-        Some(v) if state.in_http() => Some(v.clone()),
-        _ => property_segments(&path).and_then(|segments| state.builtin_property(&segments)),
+        Some(v) if state.in_stream() => Some(v.clone()),
+        _ => segments.as_ref().and_then(|segments| {
+            state
+                .plan
+                .properties
+                .iter()
+                .find(|(p, _)| p.iter().map(String::as_str).eq(segments.iter().copied()))
+                .map(|(_, v)| v.clone())
+                .or_else(|| state.attribute(segments))
+        }),
     };
+    if state.property_reads.len() < MAX_PROPERTY_READS {
+        let name = segments.map_or_else(
+            || String::from_utf8_lossy(&path).into_owned(),
+            |s| s.join("."),
+        );
+        state.property_reads.push((name, value.clone()));
+    }
     let Some(value) = value else {
         return Ok(NOT_FOUND);
     };

@@ -127,8 +127,10 @@ pub(super) fn resolve_queue(
     let name = read(caller, a.u32(2), a.u32(3))?;
     rec.arg("vm_id", text(&vm_id));
     rec.arg("name", text(&name));
-    // The mock runs one VM with the empty id.
-    let found = (vm_id.is_empty())
+    // The mock runs one VM; an empty id names it
+    // (`ContextBase::lookupSharedQueue`).
+    let own = vm_id.is_empty() || vm_id == caller.data().plan.vm_id.as_bytes();
+    let found = own
         .then(|| {
             caller
                 .data()

@@ -1,27 +1,33 @@
-//! What the mock host knows, kept in the store: the contexts and which one
-//! a call acts on, the stream's header maps and bodies, each hostcall
-//! family's state, what the plugin asked of the stream ([`Signals`]), which
-//! calls are allowed right now ([`Restriction`]), and the budget of bytes
-//! the host keeps for the plugin.
+//! What the mock host knows, kept in the store: the run's plan, the
+//! contexts and which one a call acts on, the stream's state
+//! ([`StreamState`](super::stream::StreamState)), each hostcall family's
+//! state, what the plugin asked of the stream ([`Signals`]), which calls
+//! are allowed right now ([`Restriction`]), the virtual clock, and the
+//! budget of bytes the host keeps for the plugin.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use wasmkit_core::{Diagnostic, codes};
 
 use super::callouts::{Callout, CalloutResponse};
-use super::headers::HeaderMap;
-use super::metrics::Metric;
+use super::grpc::{GrpcCall, GrpcDelivery};
+use super::higress::RedisCall;
+use super::metrics::Metrics;
 use super::shared::SharedStore;
+use super::stream::StreamState;
 use super::stream_control::LocalReply;
 use crate::limits::GuestLimiter;
-use crate::proxy_wasm::abi::Abi;
-use crate::proxy_wasm::report::{HostCall, LogLine};
+use crate::proxy_wasm::abi::{Abi, Host};
+use crate::proxy_wasm::plan::RunPlan;
+use crate::proxy_wasm::report::{CalloutRecord, HostCall, LogLine};
 
-/// The root context's id (the first context the host allocates; 0 is the VM).
+/// The root context's id: cpp-host gives the VM context 0 and allocates
+/// the rest from 1 (`WasmBase::allocContextId`).
 pub(crate) const ROOT_ID: u32 = 1;
-/// The HTTP context's id.
+/// The stream's context (HTTP stream or network connection).
 pub(crate) const HTTP_ID: u32 = 2;
 
 /// The least the plugin may make the host keep (headers, bodies, shared
@@ -34,7 +40,7 @@ const MIN_STORE_BUDGET: usize = 16 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Restriction {
     None,
-    /// `_initialize`, `main`, `_start`.
+    /// `_initialize`, `main`, `__main_void`, `_start`.
     StartUp,
     /// The guest allocator, called by the host to hand data over.
     Allocating,
@@ -56,24 +62,38 @@ impl fmt::Display for RestrictedCall {
 
 impl std::error::Error for RestrictedCall {}
 
-/// What the plugin asked the host to do with the stream; the driver acts on
-/// these after the callback returns, as the host defers them.
+/// What the plugin asked the host to do; the driver acts on these after
+/// the callback returns, as Envoy defers them (`addAfterVmCallAction`).
 #[derive(Debug, Default)]
 pub(crate) struct Signals {
-    pub(crate) continue_request: bool,
-    pub(crate) continue_response: bool,
+    /// `continueStream` per stream type: request, response, downstream,
+    /// upstream.
+    pub(crate) resume: [bool; 4],
     /// A continue or close made where there is no stream: the callback
     /// that did it and the function.
     pub(crate) ignored_resume: Option<(&'static str, String)>,
     pub(crate) local_reply: Option<LocalReply>,
-    pub(crate) close: Option<&'static str>,
+    /// `closeStream`: the callback and the stream type.
+    pub(crate) close: Option<(&'static str, u32)>,
     /// Set by `proxy_send_local_response`: the callback's return value is
     /// overridden to stop (`stopNextIteration`).
     pub(crate) stop_next_iteration: bool,
     pub(crate) callouts: VecDeque<Callout>,
+    pub(crate) grpc: VecDeque<GrpcDelivery>,
+    pub(crate) redis: VecDeque<RedisCall>,
     pub(crate) queue_ready: VecDeque<(u32, u32)>,
     pub(crate) root_pending_done: bool,
     pub(crate) done_called: bool,
+}
+
+/// A header map read where Envoy holds none, kept to explain a failure.
+#[derive(Clone, Debug)]
+pub(crate) struct LateRead {
+    pub(crate) callback: &'static str,
+    pub(crate) function: String,
+    pub(crate) what: String,
+    /// Why the map is gone, in the host's terms.
+    pub(crate) why: String,
 }
 
 /// Everything the mock host knows, kept in the store.
@@ -81,6 +101,8 @@ pub(crate) struct Signals {
 pub(crate) struct HostState {
     pub(crate) limiter: GuestLimiter,
     pub(crate) abi: Abi,
+    pub(crate) host: Host,
+    pub(crate) plan: Arc<RunPlan>,
     pub(super) allocator: &'static str,
     /// The callback running now.
     pub(crate) callback: &'static str,
@@ -88,27 +110,38 @@ pub(crate) struct HostState {
     pub(crate) context: u32,
     pub(super) effective: Option<u32>,
     pub(crate) restriction: Restriction,
-    pub(crate) log_phase: bool,
-    /// During `proxy_on_configure`: the plugin configuration is readable.
+    /// During the root context's creation and `proxy_on_configure` the
+    /// plugin configuration is readable (`temp_plugin_`).
     pub(crate) configuring: bool,
     pub(crate) alive: BTreeSet<u32>,
-    pub(crate) request_headers: Option<HeaderMap>,
-    pub(crate) request_body: Option<Vec<u8>>,
-    pub(crate) request_trailers: Option<HeaderMap>,
-    pub(crate) response_headers: Option<HeaderMap>,
-    pub(crate) response_body: Option<Vec<u8>>,
-    pub(crate) response_trailers: Option<HeaderMap>,
-    /// Whether the body callback running now has the end of the stream.
-    pub(crate) end_of_stream: bool,
+    pub(crate) stream: StreamState,
+    /// The answer of the callout being delivered (`http_call_response_`).
     pub(crate) callout_response: Option<CalloutResponse>,
-    pub(super) plugin_config: Vec<u8>,
-    pub(super) vm_config: Vec<u8>,
+    /// The gRPC message being delivered (`grpc_receive_buffer_`).
+    pub(crate) grpc_receive: Option<Vec<u8>>,
+    /// The Redis answer being delivered (`redis_call_response_`).
+    pub(crate) redis_response: Option<Vec<u8>>,
+    /// The root context's `status_code_` and `status_message_`
+    /// (`proxy_get_status`).
+    pub(crate) status: (u32, Vec<u8>),
     pub(super) properties: BTreeMap<Vec<u8>, Vec<u8>>,
     pub(super) shared: SharedStore,
-    pub(super) metrics: Vec<Metric>,
+    pub(super) metrics: Metrics,
     pub(crate) tick_period_ms: u32,
-    pub(super) next_token: u32,
+    /// Virtual milliseconds since the VM started.
+    pub(crate) now_ms: u64,
+    pub(crate) wall_base_ns: u64,
+    pub(super) next_http_call: u32,
+    pub(super) next_grpc_call: u32,
+    pub(super) next_grpc_stream: u32,
+    pub(super) next_redis_call: u32,
+    pub(crate) grpc_calls: BTreeMap<u32, GrpcCall>,
+    pub(crate) callout_records: Vec<CalloutRecord>,
     pub(crate) signals: Signals,
+    pub(crate) late_reads: Vec<LateRead>,
+    /// The property paths the plugin read, with what it got.
+    pub(crate) property_reads: Vec<(String, Option<Vec<u8>>)>,
+    pub(crate) proc_exit: Option<(&'static str, i32)>,
     pub(crate) calls: Vec<HostCall>,
     pub(crate) calls_dropped: usize,
     pub(super) recorded_bytes: usize,
@@ -124,42 +157,50 @@ pub(crate) struct HostState {
 
 impl HostState {
     pub(crate) fn new(
+        host: Host,
         abi: Abi,
         allocator: &'static str,
-        plugin_config: &[u8],
-        vm_config: &[u8],
+        plan: Arc<RunPlan>,
         max_memory: usize,
     ) -> HostState {
-        let seed = SystemTime::now()
+        let wall = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0x9e37_79b9, |d| d.as_nanos() as u64);
+            .map_or(0, |d| d.as_nanos() as u64);
         HostState {
             limiter: GuestLimiter::new(max_memory),
             abi,
+            host,
+            plan,
             allocator,
             callback: "instantiation",
             context: 0,
             effective: None,
             restriction: Restriction::None,
-            log_phase: false,
             configuring: false,
             alive: BTreeSet::new(),
-            request_headers: None,
-            request_body: None,
-            request_trailers: None,
-            response_headers: None,
-            response_body: None,
-            response_trailers: None,
-            end_of_stream: false,
+            stream: StreamState::default(),
             callout_response: None,
-            plugin_config: plugin_config.to_vec(),
-            vm_config: vm_config.to_vec(),
+            grpc_receive: None,
+            redis_response: None,
+            status: (0, Vec::new()),
             properties: BTreeMap::new(),
             shared: SharedStore::new(),
-            metrics: Vec::new(),
+            metrics: Metrics::default(),
             tick_period_ms: 0,
-            next_token: 1,
+            now_ms: 0,
+            wall_base_ns: wall,
+            // cpp-host `WasmBase`: callout ids carry their type in the low
+            // two bits and step by 4 (`nextHttpCallId` and friends).
+            next_http_call: 0,
+            next_grpc_call: 1,
+            next_grpc_stream: 2,
+            next_redis_call: 3,
+            grpc_calls: BTreeMap::new(),
+            callout_records: Vec::new(),
             signals: Signals::default(),
+            late_reads: Vec::new(),
+            property_reads: Vec::new(),
+            proc_exit: None,
             calls: Vec::new(),
             calls_dropped: 0,
             recorded_bytes: 0,
@@ -170,12 +211,13 @@ impl HostState {
             diagnostics: Vec::new(),
             diagnostic_keys: BTreeSet::new(),
             started: Instant::now(),
-            rng: seed | 1,
+            rng: wall | 1,
         }
     }
 
     /// Prepares for a call into the guest. The effective context is per
-    /// call in the C++ host (`SaveRestoreContext` resets it).
+    /// call in the C++ host (`SaveRestoreContext` resets it), and so is
+    /// `stopNextIteration` (`DeferAfterCallActions`).
     pub(crate) fn begin(&mut self, callback: &'static str, context: u32, restriction: Restriction) {
         self.callback = callback;
         self.context = context;
@@ -185,16 +227,29 @@ impl HostState {
         self.limiter.reset();
     }
 
-    /// The context host calls act on.
-    pub(super) fn acting_context(&self) -> u32 {
+    /// The context host calls act on (`contextOrEffectiveContext`).
+    pub(crate) fn acting_context(&self) -> u32 {
         match self.effective {
             Some(id) if self.alive.contains(&id) => id,
             _ => self.context,
         }
     }
 
-    pub(super) fn in_http(&self) -> bool {
+    /// Whether calls act on the stream's context.
+    pub(crate) fn in_stream(&self) -> bool {
         self.acting_context() == HTTP_ID && self.alive.contains(&HTTP_ID)
+    }
+
+    /// Wall-clock nanoseconds: the time the run started plus virtual time.
+    pub(crate) fn wall_ns(&self) -> u64 {
+        self.wall_base_ns
+            .saturating_add(self.now_ms.saturating_mul(1_000_000))
+    }
+
+    /// Monotonic nanoseconds: real time spent plus virtual time.
+    pub(crate) fn monotonic_ns(&self) -> u64 {
+        (self.started.elapsed().as_nanos() as u64)
+            .saturating_add(self.now_ms.saturating_mul(1_000_000))
     }
 
     /// Accounts for bytes the host keeps for the plugin; `false` (and a

@@ -15,7 +15,8 @@ use super::memory::{HostResult, read};
 use super::record::{Record, pairs_json, text};
 use super::state::HostState;
 use crate::proxy_wasm::abi::HostFn;
-use crate::proxy_wasm::abi::status::{BAD_ARGUMENT, NOT_FOUND, OK};
+use crate::proxy_wasm::abi::status::{BAD_ARGUMENT, NOT_FOUND, OK, UNIMPLEMENTED};
+use crate::proxy_wasm::plan::PluginKind;
 
 /// A local response the plugin asked for.
 #[derive(Clone, Debug)]
@@ -23,11 +24,29 @@ pub(crate) struct LocalReply {
     pub(crate) status: u32,
     pub(crate) body: Vec<u8>,
     pub(crate) headers: HeaderMap,
+    /// The response code details, with whitespace replaced by `_` as Envoy
+    /// stores them (`StringUtil::replaceAllEmptySpace`).
+    pub(crate) details: String,
     pub(crate) callback: &'static str,
 }
 
-/// `proxy_send_local_response`: the first one wins, and the callback's
-/// return value is overridden to stop.
+impl HostState {
+    /// Whether the acting context is an HTTP stream (Envoy's
+    /// `decoder_callbacks_` and `encoder_callbacks_` are set).
+    pub(crate) fn in_http(&self) -> bool {
+        self.in_stream() && self.plan.kind == PluginKind::Http
+    }
+
+    /// Whether the acting context is a network connection.
+    pub(crate) fn in_network(&self) -> bool {
+        self.in_stream() && self.plan.kind == PluginKind::Network
+    }
+}
+
+/// `proxy_send_local_response` (cpp-host `exports::send_local_response`,
+/// Envoy `Context::sendLocalResponse`): deferred to after the callback;
+/// the first one wins, and the callback's return value is overridden to
+/// stop.
 pub(super) fn send_local_response(
     caller: &mut Caller<'_, HostState>,
     a: &Args<'_>,
@@ -43,26 +62,34 @@ pub(super) fn send_local_response(
     rec.arg("grpc_status", a.u32(7) as i32);
     let headers = pairs_or_empty(caller, &raw_headers, "proxy_send_local_response");
     rec.arg("headers", pairs_json(&headers));
-    if !caller.data().in_http() {
-        no_stream(caller, "proxy_send_local_response");
+    let state = caller.data_mut();
+    state.signals.stop_next_iteration = true;
+    if !state.in_http() {
+        no_stream(caller, "proxy_send_local_response", true);
         return Ok(OK);
     }
-    let state = caller.data_mut();
     let callback = state.callback;
     if state.signals.local_reply.is_none() {
+        let details = String::from_utf8_lossy(&details)
+            .chars()
+            .map(|c| if c.is_whitespace() { '_' } else { c })
+            .collect();
         state.signals.local_reply = Some(LocalReply {
             status: status_code,
             body,
             headers,
+            details,
             callback,
         });
     }
-    state.signals.stop_next_iteration = true;
     Ok(OK)
 }
 
 /// `proxy_continue_request`, `proxy_continue_response` (0.1.0),
-/// `proxy_continue_stream` and `proxy_close_stream` (0.2.x).
+/// `proxy_continue_stream` and `proxy_close_stream` (0.2.x), as Envoy's
+/// `Context::continueStream` and `closeStream` answer them: Ok, acting
+/// after the callback when the context has that stream; resuming the
+/// upstream of a connection is Unimplemented.
 pub(super) fn continue_or_close(
     caller: &mut Caller<'_, HostState>,
     f: HostFn,
@@ -90,17 +117,29 @@ pub(super) fn continue_or_close(
     if stream > 3 {
         return Ok(BAD_ARGUMENT);
     }
-    if !caller.data().in_http() {
-        no_stream(caller, name);
+    let close = f == HostFn::CloseStream;
+    let state = caller.data_mut();
+    let applies = match stream {
+        0 | 1 => state.in_http(),
+        _ => state.in_network(),
+    };
+    if !close && stream == 3 {
+        return Ok(UNIMPLEMENTED);
+    }
+    if !close && stream <= 1 {
+        // Envoy clears the request's pointers whichever HTTP stream
+        // resumes, with or without a stream behind the context.
+        state.stream.on_continue(name);
+    }
+    if !applies {
+        no_stream(caller, name, stream <= 1);
         return Ok(OK);
     }
-    let state = caller.data_mut();
-    match (f, stream) {
-        (HostFn::CloseStream, 0 | 1) => state.signals.close = Some(state.callback),
-        (_, 0) => state.signals.continue_request = true,
-        (_, 1) => state.signals.continue_response = true,
-        // An HTTP filter has no downstream or upstream stream.
-        _ => return Ok(BAD_ARGUMENT),
+    if close {
+        let callback = state.callback;
+        state.signals.close.get_or_insert((callback, stream));
+    } else {
+        state.signals.resume[stream as usize] = true;
     }
     Ok(OK)
 }
@@ -114,10 +153,12 @@ pub(super) fn set_effective_context(
     let id = a.u32(0);
     rec.arg("context_id", id);
     let state = caller.data_mut();
-    if !state.alive.contains(&id) {
+    // The VM context (0) exists too; choosing it acts on the calling
+    // context (`contextOrEffectiveContext`).
+    if id != 0 && !state.alive.contains(&id) {
         return Ok(BAD_ARGUMENT);
     }
-    state.effective = Some(id);
+    state.effective = (id != 0).then_some(id);
     Ok(OK)
 }
 
@@ -134,16 +175,21 @@ pub(super) fn done(caller: &mut Caller<'_, HostState>) -> u32 {
 
 /// A stream call made where there is no stream: the host returns Ok and
 /// does nothing; the mock says so.
-fn no_stream(caller: &mut Caller<'_, HostState>, function: &str) {
+fn no_stream(caller: &mut Caller<'_, HostState>, function: &str, http: bool) {
     let state = caller.data_mut();
     let callback = state.callback;
+    let context = if http {
+        "an HTTP context"
+    } else {
+        "a network connection"
+    };
     state.signals.ignored_resume = Some((callback, function.to_string()));
     let d = Diagnostic::warning(
         codes::HOST_CALL,
-        format!("`{callback}` called `{function}` outside an HTTP context: it has no effect"),
+        format!("`{callback}` called `{function}` outside {context}: it has no effect"),
     )
     .with_note(format!(
-        "`{callback}` runs in the root context; stream calls there act on no stream (the host returns Ok and does nothing)"
+        "`{callback}` runs in a context without that stream; the host returns Ok and does nothing"
     ))
     .with_help("call `proxy_set_effective_context` with the HTTP context's id first (the Rust SDK does it before `on_http_call_response`)");
     state.host_diagnostic(format!("nostream/{callback}/{function}"), d);

@@ -2,8 +2,6 @@
 //! and the log level, the clock and the tick period, and foreign
 //! functions.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::json;
 use wasmtime::Caller;
 
@@ -48,27 +46,23 @@ pub(super) fn get_log_level(
     Ok(OK)
 }
 
-/// Nanoseconds since the Unix epoch, as the host's wall clock reads.
-pub(super) fn unix_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64)
-}
-
 /// `proxy_get_current_time_nanoseconds`.
 pub(super) fn get_current_time(
     caller: &mut Caller<'_, HostState>,
     a: &Args<'_>,
     rec: &mut Record,
 ) -> HostResult<u32> {
-    let now = unix_nanos();
+    // The run's clock: the time it started plus virtual time, so that
+    // ticks advance it.
+    let now = caller.data().wall_ns();
     rec.returned = Some(json!(now));
     write_u64(caller, a.u32(0), now)?;
     Ok(OK)
 }
 
 /// `proxy_set_tick_period_milliseconds`: the driver ticks a plugin that
-/// set a period.
+/// set a period, in virtual time (cpp-host `ContextBase::setTimerPeriod`
+/// sets the root context's timer, whichever context calls).
 pub(super) fn set_tick_period(
     caller: &mut Caller<'_, HostState>,
     a: &Args<'_>,
