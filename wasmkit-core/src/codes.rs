@@ -150,6 +150,8 @@ pub const STACK_OVERFLOW: Code = Code::failure("stack-overflow");
 pub const MEMORY_LIMIT: Code = Code::failure("memory-limit");
 /// The guest exited with a non-zero status.
 pub const GUEST_EXIT: Code = Code::failure("guest-exit");
+/// A call was interrupted by the user (Ctrl-C in an interactive session).
+pub const INTERRUPTED: Code = Code::failure("interrupted");
 
 // HTTP components.
 /// `--http` (or `VERIFY_HTTP`) on a component without `wasi:http/incoming-handler`.
@@ -201,3 +203,5 @@ pub const SCENARIO_OWNER: Code = Code::input("scenario-owner");
 pub const SCENARIO_FAILED: Code = Code::failure("scenario-failed");
 /// Scenarios for this kind of artifact cannot be run yet.
 pub const SCENARIO_UNSUPPORTED: Code = Code::failure("scenario-unsupported");
+/// A component scenario lacks what it needs to run: a call without `call`, a file with neither calls nor a request.
+pub const SCENARIO_INCOMPLETE: Code = Code::input("scenario-incomplete");

@@ -195,6 +195,26 @@ impl Shell {
         }
     }
 
+    /// `text` in cargo's status style (bold green) when colour is on: the
+    /// prompt of an interactive session.
+    pub fn status_style(&self, text: &str) -> String {
+        self.styled(STATUS, text)
+    }
+
+    /// `text` in bold when colour is on: results in an interactive session.
+    pub fn emphasis(&self, text: &str) -> String {
+        self.styled(Style::new().bold(), text)
+    }
+
+    /// A `note: ...` line, not shown with `-q`.
+    pub fn note(&self, message: impl Display) {
+        if self.verbosity == Verbosity::Quiet {
+            return;
+        }
+        let note = self.styled(NOTE, "note");
+        self.write_stderr(&format!("{note}: {message}\n"));
+    }
+
     /// A cargo-style status line: a right-aligned green verb and a message,
     /// for example `   Compiling shapes`. Not shown with `-q`.
     pub fn status(&self, verb: &str, message: impl Display) {

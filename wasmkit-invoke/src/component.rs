@@ -187,6 +187,13 @@ impl ComponentSession {
         &self.imports
     }
 
+    /// Puts relinked imports (with a mock added) in place of the current
+    /// ones: their functions answer from the store's mocks, by index.
+    pub(crate) fn replace_imports(&mut self, imports: Arc<ComponentImports>) {
+        self.store.data_mut().mocks = imports.mocks().to_vec();
+        self.imports = imports;
+    }
+
     /// The names bound so far.
     pub fn bindings(&self) -> &Bindings {
         &self.bindings

@@ -72,6 +72,8 @@ pub struct GuestLimiter {
     max_memory: usize,
     total: usize,
     refused: Option<usize>,
+    /// Set when calls are interruptible ([`crate::interrupt`]).
+    pub(crate) watch: Option<crate::interrupt::Watch>,
 }
 
 impl GuestLimiter {
@@ -81,6 +83,7 @@ impl GuestLimiter {
             max_memory,
             total: 0,
             refused: None,
+            watch: None,
         }
     }
 
@@ -150,7 +153,10 @@ pub fn guarded<T: HasLimiter, R>(
     f: impl FnOnce(&mut Store<T>) -> wasmtime::Result<R>,
 ) -> Result<R, Diagnostic> {
     store.data_mut().limiter().reset();
-    let result = limits.arm(store).and_then(|()| f(store));
+    let result = limits.arm(store).and_then(|()| {
+        crate::interrupt::arm(store, limits);
+        f(store)
+    });
     result.map_err(|e| {
         guest_error(
             &e,
@@ -180,6 +186,14 @@ pub fn guest_error(
     let name = call.name;
     let mut d = if let Some(trap) = error.downcast_ref::<Trap>() {
         match *trap {
+            Trap::Interrupt
+                if limiter
+                    .and_then(|l| l.watch.as_ref())
+                    .is_some_and(crate::interrupt::Watch::interrupted) =>
+            {
+                Diagnostic::error(codes::INTERRUPTED, format!("`{name}` was interrupted"))
+                    .with_note("Ctrl-C stopped the guest while it was running")
+            }
             Trap::Interrupt => {
                 let after = call.limits.timeout.map_or_else(
                     || "its time limit".to_string(),

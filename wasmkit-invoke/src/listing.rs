@@ -106,6 +106,38 @@ impl Catalog {
         }
     }
 
+    /// The exports as `--list` and `:list` print them: a signature a line,
+    /// resources as WIT blocks (several lines each).
+    pub fn export_lines(&self) -> Vec<String> {
+        self.exports
+            .iter()
+            .map(|item| match item {
+                Item::Function(f) if f.name.starts_with(crate::http::HANDLE) => format!(
+                    "{}  (an HTTP handler: send it requests with `--http 'GET /'`)",
+                    f.signature
+                ),
+                Item::Function(f) if f.callable => f.signature.clone(),
+                Item::Function(f) => format!(
+                    "{}  (not callable: uses a future, stream or error context)",
+                    f.signature
+                ),
+                Item::Resource(r) => match &r.instance {
+                    Some(instance) => format!("{instance}: {}", r.wit),
+                    None => r.wit.clone(),
+                },
+            })
+            .collect()
+    }
+
+    /// Each import's signature and what provides it, as `--list` and
+    /// `:imports` print them.
+    pub fn import_lines(&self) -> Vec<String> {
+        self.imports
+            .iter()
+            .map(|i| format!("{}  ({})", i.signature, i.provider.describe()))
+            .collect()
+    }
+
     /// Whether an import needs the user's attention: one that is mocked or
     /// that nothing provides.
     pub fn has_custom_imports(&self) -> bool {

@@ -152,6 +152,11 @@ impl ModuleSession {
         })
     }
 
+    /// Lets `interrupt` stop a running call.
+    pub(crate) fn watch(&mut self, interrupt: crate::interrupt::Interrupt) {
+        crate::interrupt::watch(&mut self.store, interrupt);
+    }
+
     /// Every exported function with its signature.
     pub fn funcs(&self) -> &[(String, FuncType)] {
         &self.funcs

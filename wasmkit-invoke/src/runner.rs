@@ -83,36 +83,30 @@ impl Runner<'_> {
     /// (or always, with `all_imports`). JSON lists everything.
     pub fn list(&self, catalog: &Catalog, all_imports: bool) {
         let json = |value: serde_json::Value| self.results.line(&value.to_string());
-        for item in &catalog.exports {
-            match (item, self.format) {
-                (Item::Function(f), Format::Json) => json(serde_json::json!({
-                    "reason": "wasmkit-export",
-                    "name": f.name,
-                    "signature": f.signature,
-                    "callable": f.callable,
-                })),
-                (Item::Resource(r), Format::Json) => json(serde_json::json!({
-                    "reason": "wasmkit-resource",
-                    "instance": r.instance,
-                    "name": r.name,
-                    "wit": r.wit,
-                })),
-                (Item::Function(f), Format::Wave) if f.name.starts_with(crate::http::HANDLE) => {
-                    self.results.line(&format!(
-                        "{}  (an HTTP handler: send it requests with `--http 'GET /'`)",
-                        f.signature
-                    ))
+        match self.format {
+            Format::Json => {
+                for item in &catalog.exports {
+                    json(match item {
+                        Item::Function(f) => serde_json::json!({
+                            "reason": "wasmkit-export",
+                            "name": f.name,
+                            "signature": f.signature,
+                            "callable": f.callable,
+                        }),
+                        Item::Resource(r) => serde_json::json!({
+                            "reason": "wasmkit-resource",
+                            "instance": r.instance,
+                            "name": r.name,
+                            "wit": r.wit,
+                        }),
+                    });
                 }
-                (Item::Function(f), Format::Wave) if f.callable => self.results.line(&f.signature),
-                (Item::Function(f), Format::Wave) => self.results.line(&format!(
-                    "{}  (not callable: uses a future, stream or error context)",
-                    f.signature
-                )),
-                (Item::Resource(r), Format::Wave) => match &r.instance {
-                    Some(instance) => self.results.line(&format!("{instance}: {}", r.wit)),
-                    None => self.results.line(&r.wit),
-                },
-            };
+            }
+            Format::Wave => {
+                for line in catalog.export_lines() {
+                    self.results.line(&line);
+                }
+            }
         }
         match self.format {
             Format::Json => {
@@ -129,9 +123,8 @@ impl Runner<'_> {
                 if !catalog.imports.is_empty() {
                     self.results.line("imports:");
                 }
-                for i in &catalog.imports {
-                    self.results
-                        .line(&format!("  {}  ({})", i.signature, i.provider.describe()));
+                for line in catalog.import_lines() {
+                    self.results.line(&format!("  {line}"));
                 }
             }
             Format::Wave => {}

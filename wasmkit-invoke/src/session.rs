@@ -164,6 +164,15 @@ impl Session {
         }
     }
 
+    /// Lets `interrupt` stop a running call (Ctrl-C). The runtime must have
+    /// been made with `timeouts` (epoch interruption) on.
+    pub fn watch_interrupt(&mut self, interrupt: &crate::interrupt::Interrupt) {
+        match self {
+            Session::Component(s) => crate::interrupt::watch(&mut s.store, interrupt.clone()),
+            Session::Module(s) => s.watch(interrupt.clone()),
+        }
+    }
+
     /// The mocked (and unprovided) imports the last call reached, in
     /// order, whether it succeeded or not.
     pub fn last_imports(&self) -> &[ImportCall] {
@@ -262,7 +271,7 @@ impl Session {
 }
 
 /// Indexes a component's exports and links its imports (with the mocks).
-fn link(
+pub(crate) fn link(
     component: &wasmtime::component::Component,
     input: &WasmInput,
     options: &SessionOptions,

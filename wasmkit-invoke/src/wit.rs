@@ -24,6 +24,8 @@ pub struct WitFunc {
     /// Definitions of the named types the function uses, for notes:
     /// `shape` → `variant { circle(circle), rectangle(rectangle) }`.
     pub definitions: Vec<(String, String)>,
+    /// Its `///` doc comment, when the component carries docs.
+    pub docs: Option<String>,
 }
 
 /// A resource with its functions, as WIT writes it.
@@ -163,6 +165,7 @@ fn describe(resolve: &Resolve, f: &Function) -> WitFunc {
         params,
         result: f.result.as_ref().map(|t| type_name(resolve, t)),
         definitions,
+        docs: f.docs.contents.clone(),
     }
 }
 

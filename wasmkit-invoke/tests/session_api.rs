@@ -185,7 +185,9 @@ fn what_completion_reads() {
             "consume",
             "total",
             "maybe",
-            "dropped"
+            "dropped",
+            "fail",
+            "spin"
         ]
     );
     let bound: Vec<(String, String)> = component
@@ -215,4 +217,28 @@ fn what_completion_reads() {
     assert!(session.component().unwrap().bound_names()[0].gone);
     let (dropped, error) = session.drop_live_handles();
     assert!(dropped.is_empty() && error.is_none());
+}
+
+#[test]
+fn completion_on_a_real_session() {
+    use wasmkit_invoke::repl::complete::complete;
+    let out = OutputSink::capture(1 << 16);
+    let echo = start("echo", Vec::new(), &out);
+    let at_end = |session: &Session, line: &str| complete(line, line.len(), session).candidates;
+    assert_eq!(at_end(&echo, "echo-col"), ["echo-color"]);
+    assert_eq!(at_end(&echo, "echo-color("), ["blue", "green", "red"]);
+    assert_eq!(at_end(&echo, "echo-perms({w"), ["write"]);
+    assert_eq!(at_end(&echo, "echo-keyword(%n"), ["%nan", "%none"]);
+    assert_eq!(at_end(&echo, "echo-option("), ["none", "some"]);
+
+    let mut counters = start("counters", Vec::new(), &out);
+    counters
+        .call(&CallSource::argument("let c = counter.new(1)"))
+        .unwrap();
+    assert_eq!(at_end(&counters, "c."), ["c.add", "c.get"]);
+    assert_eq!(at_end(&counters, "consume("), ["c"]);
+    assert_eq!(at_end(&counters, "counter.m"), ["counter.merge"]);
+    counters.call(&CallSource::argument("consume(c)")).unwrap();
+    // A moved handle is no longer offered.
+    assert!(at_end(&counters, "consume(").is_empty());
 }

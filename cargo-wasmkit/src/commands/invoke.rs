@@ -1,8 +1,12 @@
 //! `cargo wasmkit invoke`: call a component's functions with WAVE
-//! arguments, or send an HTTP component a request ([`http`]).
+//! arguments, in an [`interactive`] session or as a batch, or send an HTTP
+//! component a request ([`http`]).
 
 mod http;
+mod interactive;
 
+use std::cell::Cell;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -14,10 +18,12 @@ use wasmkit_core::{
     display_path,
 };
 use wasmkit_invoke::calls::Calls;
+use wasmkit_invoke::interrupt::Interrupt;
 use wasmkit_invoke::limits::{self, Limits};
 use wasmkit_invoke::mocks;
+use wasmkit_invoke::repl::ReplSetup;
 use wasmkit_invoke::runner::{Format, Runner};
-use wasmkit_invoke::runtime::{CacheOutcome, Compilation};
+use wasmkit_invoke::runtime::{CacheOutcome, Compilation, OptLevel};
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
 use wasmkit_invoke::{
     OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
@@ -26,14 +32,21 @@ use wasmkit_invoke::{
 use super::CommandResult;
 use crate::cli::{ManifestArgs, OptLevelArg, ProfileArgs};
 
+/// The artifact, the calls, and the plugin it was built from.
+type Artifact = (PathBuf, Vec<String>, Option<(Project, PluginConfig)>);
+
 #[derive(Debug, Args)]
 pub(crate) struct InvokeArgs {
     /// A .wasm or .wat file (optional with -p or inside a plugin), then WAVE calls such as 'area(circle({radius: 1.0}))'
     #[arg(value_name = "FILE|CALL")]
     pub args: Vec<String>,
-    /// Read calls from a file, one a line (`-` for stdin)
+    /// Read calls from a file, one a line (`-` for stdin); without calls, they are read from stdin when it is not a terminal
     #[arg(long, value_name = "FILE")]
     pub calls_from: Option<PathBuf>,
+    /// Open an interactive session on one instance (the default without calls when stdin is a terminal)
+    // No `-i`: with `--http` it is `--include`, as with curl.
+    #[arg(long)]
+    pub interactive: bool,
     /// List the exports (functions, and resources in WIT) and, when any is mocked or unprovided (or with -v), the imports
     #[arg(long)]
     pub list: bool,
@@ -85,11 +98,23 @@ impl InvokeArgs {
     pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let options = self.session_options()?;
         let http = self.http.plan()?;
-        let (artifact, call_args) = self.artifact(shell)?;
+        let (artifact, call_args, plugin) = self.artifact(shell)?;
+        let no_calls = call_args.is_empty() && self.calls_from.is_none();
+        let interactive = self.interactive
+            || (http.is_none() && no_calls && !self.list && std::io::stdin().is_terminal());
+        if interactive {
+            self.check_interactive(shell, no_calls, http.is_some())?;
+        }
         let runtime = Runtime::new(&RuntimeOptions {
             fuel: self.fuel.is_some(),
-            timeouts: options.limits.timeout.is_some(),
-            opt_level: self.opt_level.into(),
+            // A session's calls can be interrupted with Ctrl-C, which takes
+            // the same epoch checks as a time limit.
+            timeouts: options.limits.timeout.is_some() || interactive,
+            // A session makes many calls on one instance: optimised code pays.
+            opt_level: match (self.opt_level, interactive) {
+                (OptLevelArg::Auto, true) => OptLevel::Speed,
+                (level, _) => level.into(),
+            },
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
         let input = WasmInput::read(&artifact)?;
@@ -142,18 +167,44 @@ impl InvokeArgs {
             // The listing needs no instance: a component whose imports
             // nothing provides is listed all the same.
             runner.list(&Session::catalog(&compiled, &input, &options)?, verbose);
-            if call_args.is_empty() && self.calls_from.is_none() {
+            if no_calls && !interactive {
                 return Ok(ExitStatus::Success);
             }
         }
-        let calls = Calls::new(call_args, self.calls_from.as_deref())?;
-        if calls.is_empty() {
-            return Err(Diagnostic::error(codes::USAGE, "nothing to call")
-                .with_help(
-                    "give calls such as 'area(circle({radius: 1.0}))', `--calls-from FILE`, or `--list`",
-                )
-                .into());
+        if interactive {
+            // With a plugin, `:help` reads doc comments from its WIT sources.
+            let wit_dir = plugin
+                .as_ref()
+                .map(|(_, plugin)| plugin.dir().join("wit"))
+                .filter(|dir| dir.is_dir());
+            let rebuild = plugin.map(|(project, plugin)| {
+                let no_verify = self.no_verify;
+                Box::new(move || {
+                    wasmkit_build::plugin_artifact(&project, &plugin, no_verify, shell)
+                }) as wasmkit_invoke::repl::Rebuild<'_>
+            });
+            let setup = ReplSetup {
+                runtime,
+                artifact,
+                options,
+                rebuild,
+                interrupt: Interrupt::new(),
+                guest_out: guest_out.clone(),
+                verbose,
+                wit_dir,
+            };
+            return interactive::run(shell, setup, input, compiled);
         }
+        // No calls and stdin not a terminal: the calls come from stdin, as
+        // with `--calls-from -`, and no prompt is ever shown.
+        let from_stdin = no_calls && !self.list;
+        let calls_from = match &self.calls_from {
+            Some(path) => Some(path.as_path()),
+            None if from_stdin => Some(Path::new("-")),
+            None => None,
+        };
+        let read = Cell::new(0usize);
+        let calls = Calls::new(call_args, calls_from)?.inspect(|_| read.set(read.get() + 1));
         let mut session =
             Session::instantiate(&runtime, &compiled, &input, &options, &guest_out, None)?;
         shell.verbose(format_args!(
@@ -162,9 +213,46 @@ impl InvokeArgs {
             tier.name(),
             started.elapsed()
         ));
-        Ok(runner.run(&mut session, calls, &mut |d: &Diagnostic| {
+        let status = runner.run(&mut session, calls, &mut |d: &Diagnostic| {
             shell.diagnostic(d);
-        }))
+        });
+        if from_stdin && read.get() == 0 {
+            return Err(Diagnostic::error(codes::USAGE, "nothing to call")
+                .with_help(
+                    "give calls such as 'area(circle({radius: 1.0}))', pipe them in, \
+                     `--calls-from FILE`, or `--list`",
+                )
+                .into());
+        }
+        Ok(status)
+    }
+
+    /// What a session cannot be combined with.
+    fn check_interactive(
+        &self,
+        shell: &Shell,
+        no_calls: bool,
+        http: bool,
+    ) -> Result<(), Diagnostic> {
+        let refuse = |what: &str| {
+            Diagnostic::error(
+                codes::USAGE,
+                format!("an interactive session cannot be combined with {what}"),
+            )
+        };
+        if http {
+            return Err(refuse("`--http`").with_help("leave out `-i`, or `--http`"));
+        }
+        if !no_calls {
+            return Err(refuse("calls given up front").with_help(
+                "leave out `-i` to run them, or the calls to type them in the session",
+            ));
+        }
+        if shell.format() == MessageFormat::Json {
+            return Err(refuse("`--message-format json`")
+                .with_help("a session prints WAVE; use `--calls-from` for JSON results"));
+        }
+        Ok(())
     }
 
     fn session_options(&self) -> Result<SessionOptions, Diagnostic> {
@@ -220,13 +308,14 @@ impl InvokeArgs {
     /// The artifact to invoke and the calls: a file given first, or the
     /// built artifact of `-p` (or of the current directory's plugin), built
     /// and verified first when it is missing or older than its sources, and
-    /// verified first when its last verification did not pass.
-    fn artifact(&self, shell: &Shell) -> Result<(PathBuf, Vec<String>), Diagnostics> {
+    /// verified first when its last verification did not pass. With a
+    /// plugin, also the project and the plugin, to build it again.
+    fn artifact(&self, shell: &Shell) -> Result<Artifact, Diagnostics> {
         if self.package.is_none()
             && let Some(first) = self.args.first()
             && (Path::new(first).exists() || !first.contains('('))
         {
-            return Ok((PathBuf::from(first), self.args[1..].to_vec()));
+            return Ok((PathBuf::from(first), self.args[1..].to_vec(), None));
         }
         let project = Project::load(&self.manifest.cargo_options())?;
         let selection = PackageSelection {
@@ -254,6 +343,7 @@ impl InvokeArgs {
             }
         };
         let wasm = wasmkit_build::plugin_artifact(&project, plugin, self.no_verify, shell)?;
-        Ok((wasm, self.args.clone()))
+        let plugin = plugin.clone();
+        Ok((wasm, self.args.clone(), Some((project, plugin))))
     }
 }

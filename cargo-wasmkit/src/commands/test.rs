@@ -1,5 +1,6 @@
 //! `cargo wasmkit test`: build the selected plugins, run their scenario
-//! files in the proxy-wasm host models, and report like `cargo test`.
+//! files (in the proxy-wasm host models, or on wasmtime for components),
+//! and report like `cargo test`.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use super::CommandResult;
 use crate::cli::CargoSelection;
 
 const SCENARIO_HELP: &str = "\
-Scenario files (TOML), one scenario each; every key is optional:
+Proxy-wasm scenario files (TOML), one scenario each; every key is optional:
   name, hosts = [\"envoy\", \"higress\"], kind = \"http\"|\"network\"|\"service\",
   config = \"...\" (or a table, passed as JSON) | config-file = \"path\",
   vm-config | vm-config-file, root-id, vm-id, ticks = N,
@@ -27,6 +28,17 @@ Scenario files (TOML), one scenario each; every key is optional:
            response-headers response-headers-absent response-body
            upstream-data downstream-data log-contains log-absent callouts
 
+Component scenario files (a plugin that builds a component), on wasmtime:
+  calls on one instance, in order, with `let` bindings carried across:
+    name, mocks = { \"store.get\" = 'some(\"v\")' }
+    [[call]] call = \"f(1)\", expect = \"WAVE\" | expect-error = \"text\",
+             imports = ['store.get(\"k\")']
+  or one request to an HTTP handler (`wasi:http/incoming-handler`):
+    name
+    [request] method path authority scheme headers body
+    [callouts.\"<authority>\"] status headers body | fail = \"reset\"|\"timeout\"
+    [expect] status response-headers response-headers-absent response-body callouts
+
 Exit codes: 0 every scenario passed, 1 one failed (or a build failed),
 2 a scenario file is bad (nothing of that file runs).";
 
@@ -36,7 +48,7 @@ pub(crate) struct TestArgs {
     /// Scenario files to run (an existing path, or one ending in `.toml`); any other word is a filter: only scenarios whose name or file contains it run
     #[arg(value_name = "FILE|FILTER")]
     pub args: Vec<String>,
-    /// Run every scenario on this host instead of the hosts it names (repeatable)
+    /// Run every proxy-wasm scenario on this host instead of the hosts it names (repeatable; component scenarios run on wasmtime)
     #[arg(long, help_heading = "Test Options", value_enum)]
     pub host: Vec<ProxyHostArg>,
     /// Run the scenarios against this .wasm or .wat file, built by any toolchain, instead of the selected plugins

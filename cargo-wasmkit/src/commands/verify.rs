@@ -35,6 +35,12 @@ pub(crate) struct VerifyArgs {
     /// A request to send to an HTTP component and the status it must get, e.g. 'GET /health -> 200'
     #[arg(long = "http", value_name = "METHOD PATH -> STATUS")]
     pub http: Vec<String>,
+    /// The proxy-wasm root id the host configures the plugin with (over its ROOT_ID), as Envoy's `root_id`
+    #[arg(long, value_name = "ID")]
+    pub root_id: Option<String>,
+    /// The proxy-wasm VM id (over the plugin's VM_ID), as Envoy's `vm_config.vm_id`
+    #[arg(long, value_name = "ID")]
+    pub vm_id: Option<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
@@ -79,6 +85,11 @@ impl VerifyArgs {
             &self.mock,
             &self.http,
         )?;
+        let overrides = VerifyOverrides {
+            root_id: self.root_id.clone(),
+            vm_id: self.vm_id.clone(),
+            ..overrides
+        };
         let (targets, unavailable) = if self.files.is_empty() {
             let (project, selected) = self.selection.select(&[])?;
             let (targets, mut unavailable) = overrides.plugin_targets(&project, &selected.plugins);

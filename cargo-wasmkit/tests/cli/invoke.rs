@@ -749,7 +749,7 @@ fn nothing_to_call_is_a_usage_error() {
         .stderr_eq(str![[r#"
 error[usage]: nothing to call
  |
- = help: give calls such as 'area(circle({radius: 1.0}))', `--calls-from FILE`, or `--list`
+ = help: give calls such as 'area(circle({radius: 1.0}))', pipe them in, `--calls-from FILE`, or `--list`
 
 
 "#]]);

@@ -214,6 +214,7 @@ fn component_joins_the_workspace_then_builds_verifies_and_answers_invoke() {
 Next:
     cargo wasmkit build -p nt-greeter                    # build and verify it
     cargo wasmkit invoke -p nt-greeter 'greet("world")'  # call it
+    cargo wasmkit test -p nt-greeter                     # run its scenarios
 
 "#]]
     );
@@ -230,7 +231,13 @@ Next:
     let dir = ws.join("plugins/nt-greeter");
     assert_eq!(
         files_below(&dir),
-        [".buildrc", "Cargo.toml", "src/lib.rs", "wit/world.wit"]
+        [
+            ".buildrc",
+            "Cargo.toml",
+            "scenarios/calls.toml",
+            "src/lib.rs",
+            "wit/world.wit"
+        ]
     );
     let manifest = read(dir.join("Cargo.toml"));
     // What `cargo new` inherits from the workspace, it inherits too.
@@ -280,6 +287,22 @@ Next:
     );
     run.expect_code(0);
     assert_eq!(run.stdout, "\"Hello, world!\"\n5\n");
+
+    // The scenario it writes passes.
+    let run = wasmkit_in(ws.path(), &["test", "-p", "nt-greeter", "--no-build"]);
+    run.expect_code(0);
+    assert_data_eq!(
+        &run.stdout,
+        str![[r#"
+
+running 1 scenario
+test plugins/nt-greeter/scenarios/calls.toml [wasmtime] ... ok
+
+test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in [..]s
+
+
+"#]]
+    );
 }
 
 /// A workspace whose `[workspace.metadata.wasmkit]` sets `host = "envoy"`
@@ -317,7 +340,15 @@ fn http_handler_builds_verifies_its_checks_and_answers_a_request() {
     run.expect_code(0);
     assert_data_eq!(&run.stderr, file!["snapshots/new/http.stderr"]);
     let dir = ws.join("plugins/nt-api");
-    assert_eq!(files_below(&dir), [".buildrc", "Cargo.toml", "src/lib.rs"]);
+    assert_eq!(
+        files_below(&dir),
+        [
+            ".buildrc",
+            "Cargo.toml",
+            "scenarios/hello.toml",
+            "src/lib.rs"
+        ]
+    );
     assert_generated_code_is_clean(&ws, "nt-api", "wasm32-wasip2");
 
     // Builds for wasm32-wasip2 (it depends on wasip2), and verify sends
@@ -326,6 +357,21 @@ fn http_handler_builds_verifies_its_checks_and_answers_a_request() {
         .expect_code(0)
         .expect_stderr("Verified nt-api (component, exports wasi:http/incoming-handler@")
         .expect_stderr("3/3 requests");
+    // The scenario it writes passes.
+    let run = wasmkit_in(ws.path(), &["test", "-p", "nt-api", "--no-build"]);
+    run.expect_code(0);
+    assert_data_eq!(
+        &run.stdout,
+        str![[r#"
+
+running 1 scenario
+test plugins/nt-api/scenarios/hello.toml [wasmtime] ... ok
+
+test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in [..]s
+
+
+"#]]
+    );
     let cache = Scratch::empty();
     let invoke = |args: &[&str]| {
         Run::of(
@@ -535,6 +581,7 @@ Next:
     cd nt-solo                                        # go to its workspace
     cargo wasmkit build -p nt-solo                    # build and verify it
     cargo wasmkit invoke -p nt-solo 'greet("world")'  # call it
+    cargo wasmkit test -p nt-solo                     # run its scenarios
 
 "#]]
     );
@@ -553,6 +600,7 @@ Next:
         [
             "nt-solo/.buildrc",
             "nt-solo/Cargo.toml",
+            "nt-solo/scenarios/calls.toml",
             "nt-solo/src/lib.rs",
             "nt-solo/wit/world.wit"
         ]
@@ -579,10 +627,16 @@ fn an_empty_directory_is_filled_in_place() {
     );
     assert_eq!(
         files_below(&dir),
-        [".buildrc", "Cargo.toml", "src/lib.rs", "wit/world.wit"]
+        [
+            ".buildrc",
+            "Cargo.toml",
+            "scenarios/calls.toml",
+            "src/lib.rs",
+            "wit/world.wit"
+        ]
     );
     // Nothing else beside it: the temporary directory is gone.
-    assert_eq!(files_below(&ws.join("plugins")).len(), 4);
+    assert_eq!(files_below(&ws.join("plugins")).len(), 5);
     assert_eq!(
         read(ws.join("Cargo.toml")),
         with_inserted(

@@ -25,6 +25,19 @@ fn run(cmd: snapbox::cmd::Command) -> Run {
     Run::of(&cmd.output().expect("run cargo-wasmkit"))
 }
 
+/// The guest workspace with every plugin built, for the tests that pass
+/// `--no-build` (whichever test runs first).
+fn built_guests() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        run(wasmkit()
+            .args(["build", "--no-verify"])
+            .current_dir(guests()))
+        .expect_code(0);
+    });
+    guests()
+}
+
 /// A workspace with one proxy-wasm plugin `name` that is never built, and
 /// the scenario files given.
 fn scratch_plugin(name: &str, scenarios: &[(&str, &str)]) -> Scratch {
@@ -56,14 +69,14 @@ fn every_scenario_runs_on_its_hosts_with_failures_explained() {
 
 #[test]
 fn a_name_filter_runs_the_matching_scenarios_and_counts_the_rest() {
-    let out = run(test_in(&guests()).args(["--no-build", "callout"]));
+    let out = run(test_in(&built_guests()).args(["--no-build", "callout"]));
     out.expect_code(0);
     snapbox::assert_data_eq!(out.stdout, file!["snapshots/test/filtered.stdout"]);
 }
 
 #[test]
 fn files_given_run_alone_and_host_flags_replace_the_scenarios_hosts() {
-    let out = run(test_in(&guests()).args([
+    let out = run(test_in(&built_guests()).args([
         "--no-build",
         "tt-basic/scenarios/configured.toml",
         "--host",
@@ -77,7 +90,7 @@ fn files_given_run_alone_and_host_flags_replace_the_scenarios_hosts() {
 
 #[test]
 fn json_has_one_object_per_run_with_checks_and_host_calls() {
-    let out = run(test_in(&guests()).args([
+    let out = run(test_in(&built_guests()).args([
         "--no-build",
         "--message-format",
         "json",

@@ -179,12 +179,10 @@ impl CreatedPlugin {
                 ),
             });
         }
-        if self.kind == PluginKind::ProxyWasm {
-            steps.push(NextStep {
-                purpose: "run its scenarios",
-                command: format!("cargo wasmkit test -p {}", self.name),
-            });
-        }
+        steps.push(NextStep {
+            purpose: "run its scenarios",
+            command: format!("cargo wasmkit test -p {}", self.name),
+        });
         steps
     }
 

@@ -32,6 +32,10 @@ const COMPONENT: &[Template] = &[
         path: "src/lib.rs",
         text: include_str!("templates/component/lib.rs.tmpl"),
     },
+    Template {
+        path: "scenarios/calls.toml",
+        text: include_str!("templates/component/scenario.toml.tmpl"),
+    },
 ];
 
 const PROXY_WASM: &[Template] = &[
@@ -69,6 +73,10 @@ const HTTP: &[Template] = &[
     Template {
         path: "src/lib.rs",
         text: include_str!("templates/http/lib.rs.tmpl"),
+    },
+    Template {
+        path: "scenarios/hello.toml",
+        text: include_str!("templates/http/scenario.toml.tmpl"),
     },
 ];
 

@@ -30,7 +30,8 @@ fn next_steps_build_and_invoke_from_inside_the_workspace() {
         commands,
         [
             "cargo wasmkit build -p hello",
-            r#"cargo wasmkit invoke -p hello 'greet("world")'"#
+            r#"cargo wasmkit invoke -p hello 'greet("world")'"#,
+            "cargo wasmkit test -p hello"
         ]
     );
 }

@@ -15,8 +15,10 @@
 //! give them their human and JSON forms.
 
 mod check;
+pub mod component;
 mod discover;
 mod plan;
+mod record;
 pub mod render;
 mod report;
 mod runner;
@@ -27,11 +29,13 @@ use std::time::Instant;
 
 use wasmkit_core::workspace::Project;
 use wasmkit_core::{Diagnostic, ExitStatus, HostKind, PluginConfig, Shell, codes};
-use wasmkit_invoke::{Limits, Runtime, RuntimeOptions};
+use wasmkit_invoke::{Limits, Runtime, RuntimeOptions, WasmInput, WasmKind};
 
 pub use check::CheckResult;
+pub use component::ComponentScenario;
 pub use discover::SCENARIO_DIR;
 pub use plan::{PluginDefaults, plugin_kind};
+pub use record::{CallRecord, CallsRecord, HttpRecord, RunKind, RunRecord};
 pub use report::{ScenarioRun, TestSummary};
 pub use scenario::Scenario;
 
@@ -67,8 +71,49 @@ pub struct TestTarget {
     pub artifact: PathBuf,
     /// What its scenarios take from it.
     pub defaults: PluginDefaults,
-    /// Its scenarios, in order.
+    /// Its proxy-wasm scenarios, in order.
     pub scenarios: Vec<Scenario>,
+    /// Its component scenarios, in order.
+    pub components: Vec<ComponentScenario>,
+}
+
+/// A plugin's scenario files, as read.
+#[derive(Debug, Default)]
+struct Loaded {
+    proxy: Vec<Scenario>,
+    components: Vec<ComponentScenario>,
+    filtered_out: usize,
+}
+
+impl Loaded {
+    /// Reads `path` as a component scenario (`components`) or a proxy-wasm
+    /// one; keeps it when the filters let it through.
+    fn load(
+        &mut self,
+        path: &Path,
+        display: &str,
+        components: bool,
+        filters: &[String],
+        problems: &mut Vec<Diagnostic>,
+    ) {
+        if components {
+            match component::load(path, display) {
+                Ok(s) if discover::matches(filters, &s.name, &s.display) => self.components.push(s),
+                Ok(_) => self.filtered_out += 1,
+                Err(ds) => problems.extend(ds),
+            }
+        } else {
+            match scenario::load(path, display) {
+                Ok(s) if discover::matches(filters, &s.name, &s.display) => self.proxy.push(s),
+                Ok(_) => self.filtered_out += 1,
+                Err(ds) => problems.extend(ds),
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.proxy.is_empty() && self.components.is_empty()
+    }
 }
 
 /// What a test run reports as it goes.
@@ -111,21 +156,17 @@ pub fn test_plugins(
     let mut tally = Tally::default();
     let files = files_by_plugin(plugins, options, explicit, &mut problems);
     let mut filtered_out = 0;
-    let mut wanted: Vec<(usize, Vec<Scenario>)> = Vec::new();
+    let mut wanted: Vec<(usize, Loaded)> = Vec::new();
     for (i, paths) in files.into_iter().enumerate() {
-        let mut scenarios = Vec::new();
+        let mut loaded = Loaded::default();
+        let components = component::plugin_runs_components(&plugins[i]);
         for path in paths {
             let display = discover::display(&path, project.root());
-            match scenario::load(&path, &display) {
-                Ok(s) if discover::matches(&options.filters, &s.name, &s.display) => {
-                    scenarios.push(s);
-                }
-                Ok(_) => filtered_out += 1,
-                Err(ds) => problems.extend(ds),
-            }
+            loaded.load(&path, &display, components, &options.filters, &mut problems);
         }
-        if !scenarios.is_empty() {
-            wanted.push((i, scenarios));
+        filtered_out += loaded.filtered_out;
+        if !loaded.is_empty() {
+            wanted.push((i, loaded));
         }
     }
     report_problems(&mut problems, &mut tally, &mut on_event);
@@ -160,13 +201,14 @@ pub fn test_plugins(
     let targets: Vec<TestTarget> = wanted
         .into_iter()
         .zip(artifacts)
-        .filter_map(|((i, scenarios), artifact)| {
+        .filter_map(|((i, loaded), artifact)| {
             let plugin = &plugins[i];
             Some(TestTarget {
                 name: plugin.name().to_string(),
                 artifact: artifact?,
                 defaults: plugin_defaults(plugin, options),
-                scenarios,
+                scenarios: loaded.proxy,
+                components: loaded.components,
             })
         })
         .collect();
@@ -186,8 +228,10 @@ pub fn test_artifact(
     let mut problems = Vec::new();
     let mut tally = Tally::default();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let mut scenarios = Vec::new();
-    let mut filtered_out = 0;
+    let mut loaded = Loaded::default();
+    // A component's scenarios are component scenarios; anything else's
+    // (or an unreadable artifact's, reported when it is run) proxy-wasm ones.
+    let components = WasmInput::read(artifact).is_ok_and(|i| i.kind == WasmKind::Component);
     if options.files.is_empty() {
         problems.push(
             Diagnostic::error(codes::USAGE, "`--artifact` needs the scenario files to run")
@@ -196,11 +240,7 @@ pub fn test_artifact(
     }
     for path in &options.files {
         let display = discover::display(path, &cwd);
-        match scenario::load(path, &display) {
-            Ok(s) if discover::matches(&options.filters, &s.name, &s.display) => scenarios.push(s),
-            Ok(_) => filtered_out += 1,
-            Err(ds) => problems.extend(ds),
-        }
+        loaded.load(path, &display, components, &options.filters, &mut problems);
     }
     report_problems(&mut problems, &mut tally, &mut on_event);
     let name = wasmkit_core::display_path(artifact);
@@ -217,9 +257,10 @@ pub fn test_artifact(
         },
         name,
         artifact: artifact.to_path_buf(),
-        scenarios,
+        scenarios: loaded.proxy,
+        components: loaded.components,
     };
-    run_targets(&[target], options, filtered_out, tally, on_event)
+    run_targets(&[target], options, loaded.filtered_out, tally, on_event)
 }
 
 /// What a plugin's scenarios take from it, under the command line.
@@ -254,7 +295,9 @@ fn run_targets(
         Ok(runtime) => {
             let mut ready = runner::prepare(&runtime, targets);
             report_problems(&mut ready.problems, &mut tally, &mut on_event);
-            prepared = Some((runtime, ready));
+            let mut components = component::run::prepare(&runtime, targets, options.limits);
+            report_problems(&mut components.problems, &mut tally, &mut on_event);
+            prepared = Some((runtime, ready, components));
         }
         Err(d) => report_problems(&mut vec![d], &mut tally, &mut on_event),
     }
@@ -263,16 +306,16 @@ fn run_targets(
         errors: tally.errors,
         ..TestSummary::default()
     };
-    let Some((runtime, prepared)) = prepared else {
+    let Some((runtime, prepared, components)) = prepared else {
         return TestOutcome {
             runs,
             summary,
             status: tally.status,
         };
     };
-    on_event(TestEvent::Running(prepared.len()));
+    on_event(TestEvent::Running(prepared.len() + components.len()));
     let started = Instant::now();
-    runner::run(&runtime, &prepared, options.limits, |run| {
+    let mut finished = |run: ScenarioRun| {
         if run.passed {
             summary.passed += 1;
         } else {
@@ -280,7 +323,9 @@ fn run_targets(
         }
         on_event(TestEvent::Finished(&run));
         runs.push(run);
-    });
+    };
+    runner::run(&runtime, &prepared, options.limits, &mut finished);
+    component::run::run(&runtime, &components, options.limits, &mut finished);
     summary.duration = started.elapsed();
     let mut status = tally.status;
     if summary.failed > 0 {

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wasmkit_core::{Diagnostic, HostKind, Label, ProxyKind, SourceFile, codes};
-use wasmkit_invoke::proxy_wasm::ProxyWasmReport;
+use wasmkit_core::{Diagnostic, HostKind, Label, SourceFile, codes};
 
 use super::check::excerpt::LOG_HEADING;
 use super::check::{self, CheckResult};
+use super::record::{RunKind, RunRecord};
 
 /// One scenario run on one host.
 #[derive(Clone, Debug)]
@@ -25,15 +25,17 @@ pub struct ScenarioRun {
     pub name: String,
     /// The host.
     pub host: HostKind,
-    /// How the plugin ran.
-    pub kind: ProxyKind,
+    /// How the artifact ran: a proxy-wasm kind, component calls, or an
+    /// HTTP handler.
+    pub kind: RunKind,
     /// Whether every check held.
     pub passed: bool,
     /// Every check, the implicit `run` first.
     pub checks: Vec<CheckResult>,
-    /// What the host model recorded: outcome, exchange, callouts, host
-    /// calls, logs, diagnostics.
-    pub report: ProxyWasmReport,
+    /// What was recorded: the proxy-wasm host model's report (outcome,
+    /// exchange, callouts, host calls, logs), or a component's calls or
+    /// HTTP exchange; and the run's diagnostics.
+    pub report: RunRecord,
     /// Wall time of the run.
     pub duration: Duration,
     /// The scenario's text, for labels.
@@ -55,7 +57,7 @@ impl ScenarioRun {
         let mut shown: Vec<&[String]> = Vec::new();
         let mut out: Vec<Diagnostic> = self
             .report
-            .diagnostics
+            .diagnostics()
             .iter()
             .filter(|d| d.is_error())
             .cloned()
@@ -132,31 +134,15 @@ impl ScenarioRun {
             "host": self.host,
             "kind": self.kind,
             "passed": self.passed,
-            "outcome": check::outcome(&self.report).0,
+            "outcome": match &self.report {
+                RunRecord::ProxyWasm(report) => check::outcome(report).0,
+                RunRecord::Calls(_) | RunRecord::Http(_) => None,
+            },
             "duration_ms": (self.duration.as_secs_f64() * 10_000.0).round() / 10.0,
             "checks": checks,
         });
-        if let (Value::Object(map), Ok(Value::Object(report))) =
-            (&mut object, serde_json::to_value(&self.report))
-        {
-            for (key, value) in report {
-                let key = match key.as_str() {
-                    // The host's own checks (ABI, allocator, start...), apart
-                    // from the scenario's.
-                    "checks" => "host_checks".to_string(),
-                    "outcome" => "outcome_detail".to_string(),
-                    _ => key,
-                };
-                map.insert(key, value);
-            }
-            map.insert(
-                "diagnostics".into(),
-                self.report
-                    .diagnostics
-                    .iter()
-                    .map(Diagnostic::to_json)
-                    .collect(),
-            );
+        if let Value::Object(map) = &mut object {
+            map.extend(self.report.json_fields());
         }
         object
     }

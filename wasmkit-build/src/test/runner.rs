@@ -17,6 +17,7 @@ use wasmkit_invoke::{Limits, Runtime, WasmInput};
 use super::TestTarget;
 use super::check;
 use super::plan::{self, Settled};
+use super::record::{RunKind, RunRecord};
 use super::report::ScenarioRun;
 
 /// A target ready to run: its module, loaded on each host it needs.
@@ -211,10 +212,10 @@ fn run_one(runtime: &Runtime, prepared: &Prepared<'_>, job: Job, limits: Limits)
         file: scenario.display.clone(),
         name: scenario.name.clone(),
         host: job.host,
-        kind: job.kind,
+        kind: RunKind::Proxy(job.kind),
         passed: checks.iter().all(|c| c.passed),
         checks,
-        report,
+        report: RunRecord::ProxyWasm(Box::new(report)),
         duration: started.elapsed(),
         source: scenario.source.clone(),
     }

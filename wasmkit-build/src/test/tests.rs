@@ -14,6 +14,7 @@ use wasmkit_invoke::proxy_wasm::{
     RequestOutcome,
 };
 
+use super::record::{RunKind, RunRecord};
 use super::report::{ScenarioRun, TestSummary};
 use super::{check, render, scenario};
 
@@ -63,10 +64,10 @@ fn judged(display: &str, text: &str, report: ProxyWasmReport) -> ScenarioRun {
         file: display.to_string(),
         name: s.name.clone(),
         host: HostKind::Envoy,
-        kind: ProxyKind::Http,
+        kind: RunKind::Proxy(ProxyKind::Http),
         passed: checks.iter().all(|c| c.passed),
         checks,
-        report,
+        report: RunRecord::ProxyWasm(Box::new(report)),
         duration: Duration::from_millis(3),
         source: s.source.clone(),
     }

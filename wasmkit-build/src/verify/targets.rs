@@ -28,6 +28,10 @@ pub struct VerifyOverrides {
     pub mocks: Vec<CallSource>,
     /// `--http`.
     pub http_checks: Vec<http::ExpectedStatus>,
+    /// `--root-id`.
+    pub root_id: Option<String>,
+    /// `--vm-id`.
+    pub vm_id: Option<String>,
 }
 
 impl VerifyOverrides {
@@ -82,6 +86,8 @@ impl VerifyOverrides {
             calls,
             mocks,
             http_checks,
+            root_id: None,
+            vm_id: None,
         })
     }
 
@@ -95,6 +101,8 @@ impl VerifyOverrides {
                 calls: self.calls.clone(),
                 mocks: self.mocks.clone(),
                 http_checks: self.http_checks.clone(),
+                root_id: self.root_id.clone().unwrap_or_default(),
+                vm_id: self.vm_id.clone().unwrap_or_default(),
                 ..VerifyTarget::new(display_path(path), path.clone())
             })
             .collect()
@@ -134,6 +142,12 @@ impl VerifyOverrides {
         target.mocks.extend(self.mocks.iter().cloned());
         if !self.http_checks.is_empty() {
             target.http_checks.clone_from(&self.http_checks);
+        }
+        if let Some(id) = &self.root_id {
+            target.root_id.clone_from(id);
+        }
+        if let Some(id) = &self.vm_id {
+            target.vm_id.clone_from(id);
         }
         target
     }

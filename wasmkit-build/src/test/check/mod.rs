@@ -333,7 +333,7 @@ fn values_of<'h>(headers: &'h [(String, String)], name: &str) -> Vec<&'h str> {
 }
 
 /// A body or data in quotes, cut to a readable length.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     if text.is_empty() {
         return "empty".to_string();
     }

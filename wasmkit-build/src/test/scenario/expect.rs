@@ -292,7 +292,10 @@ fn side_of(key: &str) -> Side {
 
 /// `name = value` entries of a table, or `[name, value]` pairs of an
 /// array, each with its place.
-fn header_pairs(reader: &mut Reader, entry: &Entry<'_>) -> Vec<(String, String, Range<usize>)> {
+pub(crate) fn header_pairs(
+    reader: &mut Reader,
+    entry: &Entry<'_>,
+) -> Vec<(String, String, Range<usize>)> {
     let mut out = Vec::new();
     if let Some(array) = entry.item.as_array() {
         for value in array.iter() {

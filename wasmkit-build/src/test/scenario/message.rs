@@ -126,7 +126,7 @@ pub(super) const RESPONSE_PSEUDO: &[&str] = &["status"];
 /// Headers or trailers: a table of names to values, or an array of
 /// `[name, value]` pairs (for a name that repeats). Pseudo-headers are set
 /// by keys of their own (`pseudo` names them; none for trailers).
-pub(super) fn header_list(
+pub(crate) fn header_list(
     reader: &mut Reader,
     entry: &Entry<'_>,
     pseudo: &[&str],

@@ -11,10 +11,10 @@
 
 mod answers;
 pub mod expect;
-mod message;
+pub(crate) mod message;
 mod network;
 mod properties;
-mod toml;
+pub(crate) mod toml;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

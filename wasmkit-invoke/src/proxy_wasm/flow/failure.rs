@@ -9,7 +9,7 @@ use wasmtime::WasmBacktrace;
 use super::{LOG_LINES_IN_NOTES, Run};
 use crate::limits::{CallContext, guest_error};
 use crate::proxy_wasm::abi::Host;
-use crate::proxy_wasm::host::{HTTP_ID, RestrictedCall, Restriction};
+use crate::proxy_wasm::host::{HTTP_ID, HostState, RestrictedCall, Restriction};
 use crate::proxy_wasm::plan::PluginKind;
 
 impl Run<'_> {
@@ -83,6 +83,9 @@ impl Run<'_> {
                 self.host
             )
         });
+        if starting || name == "proxy_on_context_create" {
+            d = root_id_hint(d, state);
+        }
         if d.help.is_empty() {
             d = d.with_help(format!(
                 "fix what fails in `{name}`: the backtrace shows where; a Rust panic's message is in the plugin's log"
@@ -176,4 +179,39 @@ impl Run<'_> {
             d.help = vec![help.to_string()];
         }
     }
+}
+
+/// A plugin that looks its root context up by root id fails as it starts
+/// when the host configures another id: SDKs register root contexts by id
+/// and read the id the host configured from the `plugin_root_id` property,
+/// which Envoy serves from the plugin's `root_id` (`Context::getProperty`,
+/// PLUGIN_ROOT_ID, context.cc; cpp-host `ContextBase` takes `root_id_` from
+/// the plugin). When the plugin read it, or its log speaks of a root id,
+/// the failure says to set the id, and shows the one it saw.
+fn root_id_hint(d: Diagnostic, state: &HostState) -> Diagnostic {
+    let read_it = state
+        .property_reads
+        .iter()
+        .any(|(path, _)| path == "plugin_root_id");
+    let logged = state.logs.iter().any(|line| {
+        let line = line.message.to_ascii_lowercase();
+        line.contains("root id") || line.contains("root_id")
+    });
+    if !read_it && !logged {
+        return d;
+    }
+    let seen = &state.plan.root_id;
+    let how = if read_it {
+        "the plugin read its root id (`plugin_root_id`)"
+    } else {
+        "the plugin's log speaks of its root id"
+    };
+    let mut d = d.with_note(format!(
+        "{how}, and the host configured the root id \"{seen}\"{}: a plugin that registers its root context under another id finds none",
+        if seen.is_empty() { " (none)" } else { "" }
+    ));
+    d.help = vec![
+        "set the root id the plugin registers (the `root_id` of its Envoy configuration): `ROOT_ID=...` in its `.buildrc` (metadata `root-id`), `--root-id ID` on `verify` and `test`, or `root-id` in a scenario".to_string(),
+    ];
+    d
 }
