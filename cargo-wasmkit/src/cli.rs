@@ -26,7 +26,7 @@ use crate::commands;
     after_help = "Exit codes: 0 success, 1 the work failed, 2 bad input.\n\
                   See 'cargo wasmkit <command> --help' for more on a command."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -35,7 +35,7 @@ pub struct Cli {
 
 /// Flags every subcommand takes.
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Use verbose output (-vv very verbose)
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -64,7 +64,7 @@ pub struct GlobalArgs {
 
 /// `--color`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Color {
+pub(crate) enum Color {
     Auto,
     Always,
     Never,
@@ -96,13 +96,13 @@ impl From<OptLevelArg> for wasmkit_invoke::runtime::OptLevel {
 
 /// `--message-format`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     Human,
     Json,
 }
 
 impl GlobalArgs {
-    pub fn color(&self) -> ColorChoice {
+    pub(crate) fn color(&self) -> ColorChoice {
         match self.color {
             None | Some(Color::Auto) => ColorChoice::Auto,
             Some(Color::Always) => ColorChoice::Always,
@@ -110,14 +110,14 @@ impl GlobalArgs {
         }
     }
 
-    pub fn message_format(&self) -> MessageFormat {
+    pub(crate) fn message_format(&self) -> MessageFormat {
         match self.message_format {
             Format::Human => MessageFormat::Human,
             Format::Json => MessageFormat::Json,
         }
     }
 
-    pub fn verbosity(&self) -> Verbosity {
+    pub(crate) fn verbosity(&self) -> Verbosity {
         match (self.quiet, self.verbose) {
             (true, _) => Verbosity::Quiet,
             (false, 0) => Verbosity::Normal,
@@ -128,7 +128,7 @@ impl GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Build every selected plugin with its own settings, then verify it
     Build(commands::build::BuildArgs),
     /// Load built artifacts (or any .wasm/.wat file) and exercise them as their host will
@@ -147,7 +147,7 @@ pub enum Command {
 
 /// The cargo flags for choosing packages, features and profile.
 #[derive(Debug, Args)]
-pub struct CargoSelection {
+pub(crate) struct CargoSelection {
     #[command(flatten, next_help_heading = "Package Selection")]
     pub workspace: clap_cargo::Workspace,
     #[command(flatten, next_help_heading = "Feature Selection")]
@@ -160,7 +160,7 @@ pub struct CargoSelection {
 
 /// `--release` and `--profile`.
 #[derive(Debug, Args)]
-pub struct ProfileArgs {
+pub(crate) struct ProfileArgs {
     /// Build artifacts in release mode, with optimizations
     #[arg(short, long)]
     pub release: bool,
@@ -171,7 +171,7 @@ pub struct ProfileArgs {
 
 /// `--manifest-path`, `--locked`, `--offline`, `--frozen`.
 #[derive(Debug, Args)]
-pub struct ManifestArgs {
+pub(crate) struct ManifestArgs {
     #[command(flatten)]
     pub manifest: clap_cargo::Manifest,
     /// Assert that `Cargo.lock` will remain unchanged
@@ -186,7 +186,7 @@ pub struct ManifestArgs {
 }
 
 impl ManifestArgs {
-    pub fn cargo_options(&self) -> CargoOptions {
+    pub(crate) fn cargo_options(&self) -> CargoOptions {
         CargoOptions {
             manifest_path: self.manifest.manifest_path.clone(),
             locked: self.locked,
@@ -197,7 +197,7 @@ impl ManifestArgs {
 }
 
 impl CargoSelection {
-    pub fn packages(&self) -> PackageSelection {
+    pub(crate) fn packages(&self) -> PackageSelection {
         PackageSelection {
             packages: self.workspace.package.clone(),
             workspace: self.workspace.workspace || self.workspace.all,
@@ -207,13 +207,13 @@ impl CargoSelection {
 
     /// Reads the workspace and resolves the selected plugins, with `tags`
     /// added to each.
-    pub fn select(&self, tags: &[String]) -> Result<(Project, Selected), Diagnostics> {
+    pub(crate) fn select(&self, tags: &[String]) -> Result<(Project, Selected), Diagnostics> {
         let project = Project::load(&self.manifest.cargo_options())?;
         let selected = project.select(&self.packages(), &self.overrides(tags))?;
         Ok((project, selected))
     }
 
-    pub fn overrides(&self, tags: &[String]) -> CliOverrides {
+    pub(crate) fn overrides(&self, tags: &[String]) -> CliOverrides {
         CliOverrides {
             tags: tags.to_vec(),
             features: self.features.features.clone(),
@@ -227,7 +227,7 @@ impl CargoSelection {
 
 /// The arguments as clap should see them: cargo runs `cargo-wasmkit
 /// wasmkit <args>`, so the subcommand's own name is dropped when present.
-pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+pub(crate) fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     let mut args: Vec<OsString> = args.into_iter().collect();
     if args.get(1).is_some_and(|a| a == "wasmkit") {
         args.remove(1);

@@ -2,9 +2,6 @@
 //! its status. Everything else lives in the subcommand modules and the
 //! library crates.
 
-// A binary: `pub` marks what sibling modules use, not an API.
-#![allow(unreachable_pub)]
-
 mod cli;
 mod commands;
 

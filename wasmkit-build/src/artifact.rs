@@ -18,9 +18,11 @@
 //! whether to trust them with [`ArtifactLocation::state`] or
 //! [`is_up_to_date`].
 
+mod kind;
 mod state;
 mod verification;
 
+pub use kind::ArtifactKind;
 pub use state::{ArtifactState, is_up_to_date};
 pub use verification::{Verification, VerificationResult};
 
@@ -30,6 +32,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use wasmkit_core::config::{ComponentMode, TagUse};
+use wasmkit_core::fs::{self, AtomicWrite};
 use wasmkit_core::workspace::Project;
 use wasmkit_core::{Diagnostic, Diagnostics, PluginConfig, codes};
 
@@ -72,35 +75,6 @@ pub enum ArtifactStatus {
     /// A build started after this artifact was written, and did not succeed
     /// (it failed, or was interrupted).
     Stale,
-}
-
-/// What the artifact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactKind {
-    /// A component (component model).
-    Component,
-    /// A core WebAssembly module.
-    CoreModule,
-}
-
-impl ArtifactKind {
-    /// Decides the kind from the bytes' header.
-    pub fn of(bytes: &[u8]) -> ArtifactKind {
-        if wasmparser::Parser::is_component(bytes) {
-            ArtifactKind::Component
-        } else {
-            ArtifactKind::CoreModule
-        }
-    }
-
-    /// `component` or `core module`, for people.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ArtifactKind::Component => "component",
-            ArtifactKind::CoreModule => "core module",
-        }
-    }
 }
 
 /// The component wrapping applied after cargo (`COMPONENT`).
@@ -481,29 +455,10 @@ pub(crate) fn mark_stale(
 /// part. (No fsync: the guarantee wanted is against interrupted builds, not
 /// power loss.)
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Diagnostics> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| write_failed(dir, &e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let prefix = format!(".{name}.");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        // tempfile creates files readable by the owner only; artifacts are
-        // ordinary build outputs.
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let mut file = builder
-        .tempfile_in(dir)
-        .map_err(|e| write_failed(path, &e))?;
-    file.write_all(bytes).map_err(|e| write_failed(path, &e))?;
-    file.persist(path)
-        .map_err(|e| write_failed(path, &e.error))?;
-    Ok(())
+    // Artifacts are ordinary build outputs, readable by everyone.
+    let how = AtomicWrite::new().readable_by_all();
+    fs::write_atomically(path, &how, |file| file.write_all(bytes))
+        .map_err(|e| write_failed(path, &e))
 }
 
 pub(crate) fn write_failed(path: &Path, error: &std::io::Error) -> Diagnostics {
@@ -520,10 +475,7 @@ pub(crate) fn write_failed(path: &Path, error: &std::io::Error) -> Diagnostics {
 /// SHA-256 of `bytes`, lower-case hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    fs::hex(&Sha256::digest(bytes))
 }
 
 #[cfg(test)]
@@ -606,17 +558,5 @@ mod tests {
         mark_stale(&location).expect("mark");
         assert!(!location.record.exists());
         assert_eq!(location.read_record(), Ok(None));
-    }
-
-    #[test]
-    fn kind_comes_from_the_header() {
-        assert_eq!(
-            ArtifactKind::of(b"\0asm\x01\0\0\0"),
-            ArtifactKind::CoreModule
-        );
-        assert_eq!(
-            ArtifactKind::of(b"\0asm\x0d\0\x01\0"),
-            ArtifactKind::Component
-        );
     }
 }

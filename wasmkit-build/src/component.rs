@@ -12,7 +12,7 @@ use wit_component::ComponentEncoder;
 
 /// Why a module could not be wrapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WrapError {
+pub(crate) enum WrapError {
     /// The input is already a component.
     AlreadyComponent,
     /// The encoder rejected the module (its message, with causes).
@@ -31,7 +31,7 @@ impl std::fmt::Display for WrapError {
 impl std::error::Error for WrapError {}
 
 /// The adapter's file name, for people (`wasi_snapshot_preview1.reactor.wasm`).
-pub fn adapter_name(mode: ComponentMode) -> Option<&'static str> {
+pub(crate) fn adapter_name(mode: ComponentMode) -> Option<&'static str> {
     match mode {
         ComponentMode::None => None,
         ComponentMode::Reactor => Some("wasi_snapshot_preview1.reactor.wasm"),
@@ -41,7 +41,7 @@ pub fn adapter_name(mode: ComponentMode) -> Option<&'static str> {
 
 /// Wraps `module` into a component with the adapter for `mode`; with
 /// [`ComponentMode::None`], returns the bytes unchanged.
-pub fn wrap(module: &[u8], mode: ComponentMode) -> Result<Vec<u8>, WrapError> {
+pub(crate) fn wrap(module: &[u8], mode: ComponentMode) -> Result<Vec<u8>, WrapError> {
     let adapter = match mode {
         ComponentMode::None => return Ok(module.to_vec()),
         ComponentMode::Reactor => WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,

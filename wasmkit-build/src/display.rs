@@ -326,25 +326,9 @@ pub(crate) fn parse_cargo_progress(segment: &str) -> Option<(usize, usize)> {
     Some((done.parse().ok()?, total.parse().ok()?))
 }
 
-/// Removes ANSI escape sequences (CSI `ESC [ ... letter`).
+/// The text with its ANSI escape sequences (colours, cursor moves) removed.
 pub(crate) fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            if chars.peek() == Some(&'[') {
-                chars.next();
-                for d in chars.by_ref() {
-                    if d.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-            continue;
-        }
-        out.push(c);
-    }
-    out
+    anstream::adapter::strip_str(text).to_string()
 }
 
 #[cfg(test)]
@@ -363,6 +347,15 @@ mod tests {
         );
         assert_eq!(parse_cargo_progress("   Compiling bt-a v0.1.0"), None);
         assert_eq!(parse_cargo_progress("    Building [   ] 0/1"), Some((0, 1)));
+    }
+
+    #[test]
+    fn escape_sequences_are_stripped() {
+        assert_eq!(
+            strip_ansi("\x1b[1m\x1b[32mok\x1b[0m \x1b[2Kdone"),
+            "ok done"
+        );
+        assert_eq!(strip_ansi("\x1b[1A\x1b[Kplain"), "plain");
     }
 
     #[test]

@@ -2,11 +2,11 @@
 //! creating new plugins.
 //!
 //! This crate owns `cargo wasmkit build`: planning the cargo invocations
-//! for the selected plugins ([`plan`]), running cargo and reading its JSON
+//! for the selected plugins (`plan`), running cargo and reading its JSON
 //! messages, checking (and installing) wasm targets ([`toolchain`]),
-//! wrapping core modules into components ([`component`]), and the
+//! wrapping core modules into components (`component`), and the
 //! artifacts with their records ([`artifact`]), which `invoke` and `verify`
-//! read. [`build`] ties these together, and [`pipeline`] runs a build and
+//! read. [`build()`] ties these together, and [`pipeline`] runs a build and
 //! then verify under the build directory's lock, and decides what
 //! `invoke -p` runs. It also owns `verify` ([`verify`]:
 //! what an artifact is and whether it works in its host, running wasm only
@@ -20,19 +20,19 @@
 //! prints the records and the diagnostics).
 
 pub mod artifact;
+mod build;
 mod cargo;
-pub mod component;
+mod component;
 mod display;
 mod explain;
 mod pipe;
 pub mod pipeline;
-pub mod plan;
-mod run;
+mod plan;
 pub mod scaffold;
 pub mod test;
 pub mod toolchain;
 pub mod verify;
 
 pub use artifact::{ArtifactLocation, ArtifactRecord, ArtifactState, is_up_to_date, locate};
+pub use build::{BuildOptions, BuildOutcome, BuiltArtifact, build};
 pub use pipeline::{BuildDirLock, BuildSteps, build_and_verify, plugin_artifact};
-pub use run::{BuildOptions, BuildOutcome, BuiltArtifact, build};

@@ -19,7 +19,7 @@ use wasmkit_core::{
 use wasmkit_invoke::runtime::OptLevel;
 
 use crate::artifact::{self, ArtifactRecord, ArtifactState, Verification, locate};
-use crate::run::{BuildOptions, build};
+use crate::build::{BuildOptions, build};
 use crate::verify::{self, ArtifactReport, Verdict, VerifySettings};
 
 /// What the wait for the build directory is called on stderr.

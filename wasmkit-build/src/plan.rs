@@ -43,11 +43,11 @@ use wasmkit_core::{Diagnostic, Diagnostics, PluginConfig, codes};
 mod reach;
 
 use reach::relation;
-pub use reach::{DependencyFeatureUse, MemberDependencies, dependency_feature_use};
+pub(crate) use reach::{DependencyFeatureUse, MemberDependencies, dependency_feature_use};
 
 /// Which of a plugin's crates becomes its `.wasm`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CrateTarget {
+pub(crate) enum CrateTarget {
     /// The `cdylib` library.
     Lib,
     /// A binary, by name.
@@ -58,7 +58,7 @@ impl CrateTarget {
     /// Picks the crate that produces the plugin's wasm: the `cdylib` library,
     /// or a binary (preferred for `COMPONENT=command`, which needs `_start`).
     /// Among several binaries, the one named like the package.
-    pub fn of(plugin: &PluginConfig) -> Result<CrateTarget, Diagnostics> {
+    pub(crate) fn of(plugin: &PluginConfig) -> Result<CrateTarget, Diagnostics> {
         let package = &plugin.package;
         let lib = package.targets.iter().any(Target::is_cdylib);
         let bins: Vec<&Target> = package.targets.iter().filter(|t| t.is_bin()).collect();
@@ -102,7 +102,7 @@ impl fmt::Display for CrateTarget {
 
 /// Why a plugin is built in an invocation of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AloneReason {
+pub(crate) enum AloneReason {
     /// Its cfg tags must reach only its own crate.
     CfgTags(Vec<String>),
     /// One of its features enables features of a dependency.
@@ -124,7 +124,7 @@ pub enum AloneReason {
 
 /// How the plugins of one invocation came together.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Grouping {
+pub(crate) enum Grouping {
     /// Several plugins whose settings cannot reach each other's builds.
     Batch,
     /// One plugin.
@@ -133,7 +133,7 @@ pub enum Grouping {
 
 /// The settings every plugin of one cargo invocation must share.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SharedSettings {
+pub(crate) struct SharedSettings {
     /// `--target`.
     pub target: String,
     /// `--profile`.
@@ -160,7 +160,7 @@ impl SharedSettings {
 
 /// `RUSTFLAGS` the user's environment sets for every cargo run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EnvRustflags {
+pub(crate) struct EnvRustflags {
     /// The variable they come from (`CARGO_ENCODED_RUSTFLAGS` wins over `RUSTFLAGS`, as in cargo).
     pub variable: Option<&'static str>,
     /// The flags.
@@ -169,7 +169,7 @@ pub struct EnvRustflags {
 
 impl EnvRustflags {
     /// Reads them from this process's environment.
-    pub fn from_env() -> EnvRustflags {
+    pub(crate) fn from_env() -> EnvRustflags {
         EnvRustflags::from_vars(
             std::env::var("CARGO_ENCODED_RUSTFLAGS").ok(),
             std::env::var("RUSTFLAGS").ok(),
@@ -200,7 +200,7 @@ impl EnvRustflags {
 
 /// What every cargo invocation of one run has in common.
 #[derive(Clone, Debug)]
-pub struct CargoContext {
+pub(crate) struct CargoContext {
     /// `$CARGO`, else `cargo`.
     pub program: OsString,
     /// The workspace's root manifest.
@@ -227,7 +227,7 @@ pub struct CargoContext {
 
 /// One plugin in an invocation.
 #[derive(Clone, Debug)]
-pub struct Member {
+pub(crate) struct Member {
     /// Index into the plugins given to [`plan`].
     pub plugin: usize,
     /// The crate that becomes its `.wasm`.
@@ -236,15 +236,13 @@ pub struct Member {
 
 /// One cargo run.
 #[derive(Clone, Debug)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// The plugins it builds, in workspace order.
     pub members: Vec<Member>,
     /// Why these plugins, together or alone.
     pub grouping: Grouping,
     /// What they share.
     pub settings: SharedSettings,
-    /// `build`, or `rustc` for cfg tags.
-    pub subcommand: &'static str,
     /// Arguments after the program.
     pub args: Vec<String>,
     /// Variables set (`Some`) or removed (`None`) for this run.
@@ -256,7 +254,7 @@ pub struct Invocation {
 
 impl Invocation {
     /// The process to spawn.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(&self.program);
         cmd.args(&self.args);
         for (key, value) in &self.env {
@@ -269,7 +267,7 @@ impl Invocation {
     }
 
     /// The command line, quoted for a POSIX shell.
-    pub fn command_line(&self) -> String {
+    pub(crate) fn command_line(&self) -> String {
         let mut words = vec![shell_quote(&self.program.to_string_lossy())];
         words.extend(self.args.iter().map(|a| shell_quote(a)));
         words.join(" ")
@@ -277,7 +275,7 @@ impl Invocation {
 
     /// The environment changes, one `KEY=value` or `KEY unset` per entry,
     /// with encoded flags shown as the words they hold.
-    pub fn env_lines(&self) -> Vec<String> {
+    pub(crate) fn env_lines(&self) -> Vec<String> {
         self.env
             .iter()
             .map(|(key, value)| match value {
@@ -294,7 +292,7 @@ impl Invocation {
 
 /// The invocations for a set of plugins, and the plugins that cannot be built.
 #[derive(Debug)]
-pub struct BuildPlan {
+pub(crate) struct BuildPlan {
     /// Cargo runs, in the order they run.
     pub invocations: Vec<Invocation>,
     /// Plugins with nothing to build, by index, with the reason.
@@ -302,7 +300,7 @@ pub struct BuildPlan {
 }
 
 /// Plans the cargo invocations for `plugins`.
-pub fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
+pub(crate) fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
     let mut rejected = Vec::new();
     // (key, members) in order of first appearance, so runs follow workspace order.
     let mut batches: Vec<(SharedSettings, Vec<Member>)> = Vec::new();
@@ -386,7 +384,11 @@ pub fn plan(plugins: &[PluginConfig], ctx: &CargoContext) -> BuildPlan {
 }
 
 /// The invocation that retries one plugin of a failed batch on its own.
-pub fn retry_alone(plugins: &[PluginConfig], member: Member, ctx: &CargoContext) -> Invocation {
+pub(crate) fn retry_alone(
+    plugins: &[PluginConfig],
+    member: Member,
+    ctx: &CargoContext,
+) -> Invocation {
     let settings = SharedSettings::of(&plugins[member.plugin]);
     invocation(
         plugins,
@@ -412,7 +414,7 @@ fn alone_reason(plugin: &PluginConfig) -> Option<AloneReason> {
 }
 
 /// The plugin's cfg tags, in order.
-pub fn cfg_tags(plugin: &PluginConfig) -> Vec<String> {
+pub(crate) fn cfg_tags(plugin: &PluginConfig) -> Vec<String> {
     plugin
         .tags
         .iter()
@@ -422,7 +424,7 @@ pub fn cfg_tags(plugin: &PluginConfig) -> Vec<String> {
 }
 
 /// The features enabled for the plugin: its feature tags, then `FEATURES`.
-pub fn features_of(plugin: &PluginConfig) -> Vec<String> {
+pub(crate) fn features_of(plugin: &PluginConfig) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let tags = plugin
         .tags
@@ -439,14 +441,14 @@ pub fn features_of(plugin: &PluginConfig) -> Vec<String> {
 
 /// The target directory of builds with `flags`: cargo's own when there are
 /// none, else one per distinct set of flags.
-pub fn flags_target_dir(target_dir: &Path, flags: &[String]) -> PathBuf {
+pub(crate) fn flags_target_dir(target_dir: &Path, flags: &[String]) -> PathBuf {
     let mut hasher = Sha256::new();
     for flag in flags {
         hasher.update(flag.as_bytes());
         hasher.update([0x1f]);
     }
     let digest = hasher.finalize();
-    let short: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let short = wasmkit_core::fs::hex(&digest[..8]);
     target_dir.join("wasmkit").join(format!("flags-{short}"))
 }
 
@@ -560,7 +562,6 @@ fn invocation(
         members,
         grouping,
         settings,
-        subcommand,
         args,
         env,
         target_dir,
@@ -569,45 +570,7 @@ fn invocation(
 }
 
 /// Quotes a word for a POSIX shell (kept here for the crate's callers).
-pub use wasmkit_core::shell_quote;
+pub(crate) use wasmkit_core::shell_quote;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(list: &[&str]) -> Vec<String> {
-        list.iter().map(ToString::to_string).collect()
-    }
-
-    #[test]
-    fn env_rustflags_follow_cargo_precedence() {
-        let e = EnvRustflags::from_vars(Some("-C\x1fopt-level=1".into()), Some("--cfg x".into()));
-        assert_eq!(e.variable, Some("CARGO_ENCODED_RUSTFLAGS"));
-        assert_eq!(e.flags, names(&["-C", "opt-level=1"]));
-        let e = EnvRustflags::from_vars(None, Some(" --cfg  x ".into()));
-        assert_eq!(e.variable, Some("RUSTFLAGS"));
-        assert_eq!(e.flags, names(&["--cfg", "x"]));
-        assert_eq!(EnvRustflags::from_vars(None, None), EnvRustflags::default());
-    }
-
-    #[test]
-    fn flag_dirs_differ_by_flags() {
-        let root = Path::new("/t");
-        let a = flags_target_dir(root, &names(&["-C", "opt-level=1"]));
-        let b = flags_target_dir(root, &names(&["-C", "opt-level=2"]));
-        // Joining with a separator keeps `["-Ca", "b"]` apart from `["-C", "ab"]`.
-        let c = flags_target_dir(root, &names(&["-Co", "pt-level=1"]));
-        assert_ne!(a, b);
-        assert_ne!(a, c);
-        assert_eq!(a, flags_target_dir(root, &names(&["-C", "opt-level=1"])));
-        assert!(a.starts_with("/t/wasmkit"));
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(shell_quote("--cfg"), "--cfg");
-        assert_eq!(shell_quote("cfg(x)"), "'cfg(x)'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
-    }
-}
+mod tests;

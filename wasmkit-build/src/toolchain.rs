@@ -36,14 +36,14 @@ use wasmkit_core::lock::{FileLock, LockKind};
 use wasmkit_core::{Diagnostic, Diagnostics, PluginConfig, Shell, codes};
 
 /// The lock file, in the rustup home, that serialises `rustup target add`.
-pub const RUSTUP_LOCK_FILE: &str = "cargo-wasmkit-target-add.lock";
+pub(crate) const RUSTUP_LOCK_FILE: &str = "cargo-wasmkit-target-add.lock";
 
 /// What the wait for the rustup lock is called on stderr.
 const RUSTUP_LOCK_WHAT: &str = "rustup target installs";
 
 /// The toolchain cargo will build with.
 #[derive(Clone, Debug)]
-pub struct Toolchain {
+pub(crate) struct Toolchain {
     /// Its sysroot.
     pub sysroot: PathBuf,
     /// Whether rustc said so (else it is the directory cargo runs from).
@@ -56,7 +56,7 @@ pub struct Toolchain {
 impl Toolchain {
     /// The toolchain of `$CARGO` when that is a toolchain's cargo and
     /// `$RUSTC` does not point elsewhere; else what rustc says.
-    pub fn locate(workspace_root: &Path) -> Result<Toolchain, String> {
+    pub(crate) fn locate(workspace_root: &Path) -> Result<Toolchain, String> {
         let beside_cargo = std::env::var_os("RUSTC")
             .is_none()
             .then(cargo_toolchain_dir)
@@ -74,7 +74,7 @@ impl Toolchain {
 
     /// Asks rustc for its sysroot, from the workspace root. The error says
     /// why rustc could not answer.
-    pub fn probe(workspace_root: &Path) -> Result<Toolchain, String> {
+    pub(crate) fn probe(workspace_root: &Path) -> Result<Toolchain, String> {
         let rustc = std::env::var_os("RUSTC")
             .or_else(|| {
                 // The rustup proxy on PATH would resolve to the same rustc,
@@ -109,7 +109,7 @@ impl Toolchain {
     }
 
     /// Whether the standard library for `target` is installed, completely.
-    pub fn has_target(&self, target: &str) -> bool {
+    pub(crate) fn has_target(&self, target: &str) -> bool {
         let rustlib = self.sysroot.join("lib/rustlib");
         if !rustlib.join(target).join("lib").is_dir() {
             return false;
@@ -124,7 +124,7 @@ impl Toolchain {
     /// The rustup home: `$RUSTUP_HOME` (rustup sets it for the tools it
     /// runs), else the directory holding this toolchain's `toolchains/`,
     /// else `~/.rustup`.
-    pub fn rustup_home(&self) -> Option<PathBuf> {
+    pub(crate) fn rustup_home(&self) -> Option<PathBuf> {
         if let Some(home) = std::env::var_os("RUSTUP_HOME").filter(|h| !h.is_empty()) {
             return Some(PathBuf::from(home));
         }
@@ -138,7 +138,7 @@ impl Toolchain {
     /// Makes sure `target` is installed, installing it with rustup if it is
     /// not (and saying so). `plugins` are the plugins that need it, named in
     /// the error.
-    pub fn ensure_target(
+    pub(crate) fn ensure_target(
         &self,
         target: &str,
         plugins: &[&PluginConfig],

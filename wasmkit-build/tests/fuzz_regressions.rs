@@ -29,7 +29,9 @@ fn replay(path: &Path) -> bool {
 
 #[test]
 fn verify_regressions_hold() {
-    for path in check::kept_inputs("regressions", "verify") {
+    let regressions = check::kept_inputs("regressions", "verify");
+    assert!(regressions.len() >= 5, "{regressions:?}");
+    for path in regressions {
         assert!(
             replay(&path),
             "{} is not a file-as-is input",

@@ -6,7 +6,8 @@
 //! ([`metadata`]), resolving their settings with provenance ([`config`]),
 //! the one [`Diagnostic`] type with its renderings, the exit codes
 //! ([`ExitStatus`]), the terminal ([`Shell`]), and the file locks that keep
-//! concurrent runs apart ([`lock`]).
+//! concurrent runs apart ([`lock`]), and files written whole or not at
+//! all ([`fs`]).
 //!
 //! It must not run wasm or depend on wasmtime; that is `wasmkit-invoke`'s.
 
@@ -15,6 +16,7 @@ pub mod codes;
 pub mod config;
 pub mod diagnostic;
 mod exit;
+pub mod fs;
 pub mod http_check;
 pub mod keys;
 pub mod lock;

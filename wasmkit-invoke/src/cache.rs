@@ -27,6 +27,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use wasmkit_core::fs::{AtomicWrite, write_atomically};
 
 use housekeeping::{ENTRY_SUFFIX, TEMP_PREFIX};
 
@@ -116,10 +117,7 @@ impl CompileCache {
     /// The entry path for an input.
     pub fn entry_path(&self, input: &[u8], kind: &str) -> PathBuf {
         let digest = Sha256::digest(input);
-        let mut name = String::with_capacity(96);
-        for b in &digest[..20] {
-            name.push_str(&format!("{b:02x}"));
-        }
+        let name = wasmkit_core::fs::hex(&digest[..20]);
         self.dir.join(format!(
             "{name}-{:016x}.{kind}{ENTRY_SUFFIX}",
             self.engine_key
@@ -170,17 +168,16 @@ impl CompileCache {
                 "the cache directory is writable by other users",
             ));
         }
-        // Owner-only, as tempfile creates it.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .tempfile_in(&self.dir)?;
-        tmp.write_all(MAGIC)?;
-        tmp.write_all(&(serialized.len() as u64).to_le_bytes())?;
-        tmp.write_all(&Sha256::digest(serialized))?;
-        tmp.write_all(serialized)?;
-        // No fsync: after a crash an entry may be renamed into place with
-        // missing data, and the checksum turns that into a miss.
-        tmp.persist(entry).map_err(|e| e.error)?;
+        // Owner-only, and named so that housekeeping knows a half-written
+        // entry. No fsync: after a crash an entry may be renamed into place
+        // with missing data, and the checksum turns that into a miss.
+        let how = AtomicWrite::new().temp_prefix(TEMP_PREFIX);
+        write_atomically(entry, &how, |tmp| {
+            tmp.write_all(MAGIC)?;
+            tmp.write_all(&(serialized.len() as u64).to_le_bytes())?;
+            tmp.write_all(&Sha256::digest(serialized))?;
+            tmp.write_all(serialized)
+        })?;
         housekeeping::evict(&self.dir, self.max_bytes, entry)?;
         Ok(())
     }

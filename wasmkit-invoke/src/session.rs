@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use wasmkit_core::{Diagnostic, codes};
+use wasmtime::component::wasm_wave::ast::NodeType;
+use wasmtime::component::wasm_wave::parser::ParserError;
 use wasmtime::component::wasm_wave::untyped::UntypedValue;
 use wasmtime::component::wasm_wave::wasm::{DisplayFuncResults, WasmValue};
 
@@ -307,21 +309,16 @@ fn canonical_results<V: WasmValue>(
     types: Option<Vec<V::Type>>,
 ) -> Result<String, Diagnostic> {
     let types = types.unwrap_or_default();
-    let parse_one = |t: &str, ty: &V::Type| -> Result<V, Diagnostic> {
-        UntypedValue::parse(t)
-            .and_then(|v| v.to_wasm_value::<V>(ty))
-            .map_err(|e| {
-                let offset = expected.text().find(t).unwrap_or(0);
-                let span = e.span();
-                Diagnostic::error(
-                    codes::EXPECTATION_INVALID,
-                    format!("the expected value `{text}` does not fit the result type"),
-                )
-                .with_label(expected.label(
-                    offset + span.start..offset + span.end,
-                    crate::call::reason(&e),
-                ))
-            })
+    // Where `text` (trimmed) starts in the expectation, for the carets.
+    let lead = expected.text().len() - expected.text().trim_start().len();
+    let misfit = |e: &ParserError, shift: usize| {
+        let span = e.span();
+        let at = lead + span.start.saturating_sub(shift)..lead + span.end.saturating_sub(shift);
+        Diagnostic::error(
+            codes::EXPECTATION_INVALID,
+            format!("the expected value `{text}` does not fit the result type"),
+        )
+        .with_label(expected.label(at, crate::call::reason(e)))
     };
     let parsed: Vec<V> = match (types.as_slice(), values.len()) {
         ([], 0) => {
@@ -334,14 +331,17 @@ fn canonical_results<V: WasmValue>(
             }
             Vec::new()
         }
-        ([ty], _) => vec![parse_one(text, ty)?],
+        ([ty], _) => vec![
+            UntypedValue::parse(text)
+                .and_then(|v| v.to_wasm_value::<V>(ty))
+                .map_err(|e| misfit(&e, 0))?,
+        ],
         (many, _) => {
-            // Several results (core modules): a tuple of values.
-            let inner = text
-                .strip_prefix('(')
-                .and_then(|t| t.strip_suffix(')'))
-                .unwrap_or(text);
-            let parts = crate::split_top_level(inner);
+            // Several results (core modules): a tuple of values, whose
+            // parentheses may be left out. WAVE reads it, so that each
+            // value keeps its own place for the carets.
+            let (tuple, shift) = results_tuple(text).map_err(|e| misfit(&e, 0))?;
+            let parts = tuple.node().as_tuple().map_err(|e| misfit(&e, shift))?;
             if parts.len() != many.len() {
                 return Err(Diagnostic::error(
                     codes::EXPECTATION_INVALID,
@@ -354,11 +354,70 @@ fn canonical_results<V: WasmValue>(
                 .with_label(expected.label(0..expected.text().len(), "expected value")));
             }
             parts
-                .iter()
                 .zip(many)
-                .map(|(p, ty)| parse_one(p, ty))
+                .map(|(part, ty)| {
+                    part.to_wasm_value::<V>(ty, tuple.source())
+                        .map_err(|e| misfit(&e, shift))
+                })
                 .collect::<Result<_, _>>()?
         }
     };
     Ok(DisplayFuncResults(&parsed).to_string())
+}
+
+/// `text` read as a WAVE tuple, with the number of bytes added in front of
+/// it: `(1, 2)` as it is, `1, 2` (or a lone `5`) inside added parentheses.
+fn results_tuple(text: &str) -> Result<(UntypedValue<'static>, usize), ParserError> {
+    let as_written = UntypedValue::parse(text);
+    if let Ok(value) = &as_written
+        && value.node().ty() == NodeType::Tuple
+    {
+        return Ok((value.clone().into_owned(), 0));
+    }
+    match UntypedValue::parse(&format!("({text})")) {
+        Ok(value) => Ok((value.into_owned(), 1)),
+        // A syntax error is reported where the user wrote it.
+        Err(wrapped) => Err(as_written.err().unwrap_or(wrapped)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmtime::{Val, ValType};
+
+    use super::*;
+
+    fn caret(text: &str, types: Vec<ValType>) -> (String, std::ops::Range<usize>) {
+        let src = CallSource::argument(text);
+        let values = vec![Val::I32(0); types.len()];
+        let err =
+            canonical_results(&src, text.trim(), &values, Some(types)).expect_err("does not fit");
+        (err.message.clone(), err.labels[0].span.clone())
+    }
+
+    #[test]
+    fn the_caret_lands_on_the_copy_that_does_not_fit() {
+        // The same text twice: the f32 takes 1.5, the i32 does not.
+        let (message, span) = caret("(1.5, 1.5)", vec![ValType::F32, ValType::I32]);
+        assert_eq!(
+            message,
+            "the expected value `(1.5, 1.5)` does not fit the result type"
+        );
+        assert_eq!(span, 6..9);
+        // Without parentheses, and after leading blanks.
+        let (_, span) = caret("  1.5, 1.5", vec![ValType::F32, ValType::I32]);
+        assert_eq!(span, 7..10);
+    }
+
+    #[test]
+    fn tuples_read_with_or_without_parentheses() {
+        let src = CallSource::argument("(1, 2)");
+        let values = [Val::I32(1), Val::I64(2)];
+        let types = Some(vec![ValType::I32, ValType::I64]);
+        let with = canonical_results(&src, "(1, 2)", &values, types.clone()).expect("fits");
+        let without = canonical_results(&src, "1, 2", &values, types.clone()).expect("fits");
+        assert_eq!(with, without);
+        let err = canonical_results(&src, "5", &values, types).expect_err("one value");
+        assert_eq!(err.message, "the call returns 2 values, but `5` has 1");
+    }
 }

@@ -349,3 +349,41 @@ fn collect_definitions(
         collect_definitions(resolve, t, seen, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_names_are_written_with_a_percent() {
+        // Names that are plain kebab-case in a component but keywords in
+        // WIT text: `type`, `list`, `own`, `record`. (A world's named types
+        // are imports.)
+        let bytes = wat::parse_str(
+            r#"(component
+                (core module $m
+                  (func (export "record") (param i32 i32) (result i32) local.get 0)
+                  (func (export "plain") (param i32) (result i32) local.get 0))
+                (core instance $i (instantiate $m))
+                (type $t (record (field "list" u32)))
+                (import "type" (type $type (eq $t)))
+                (func $record (param "type" $type) (param "own" u32) (result $type)
+                  (canon lift (core func $i "record")))
+                (export "record" (func $record))
+                (func $plain (param "count" u32) (result u32)
+                  (canon lift (core func $i "plain")))
+                (export "plain" (func $plain))
+              )"#,
+        )
+        .expect("valid component");
+        let wit = WitFunctions::decode(&bytes).expect("decodes");
+        let record = wit.get(Side::Exports, None, "record").expect("record");
+        assert_eq!(record.signature, "func(%type: %type, %own: u32) -> %type");
+        assert_eq!(
+            record.definitions,
+            [("type".to_string(), "record { %list: u32 }".to_string())]
+        );
+        let plain = wit.get(Side::Exports, None, "plain").expect("plain");
+        assert_eq!(plain.signature, "func(count: u32) -> u32");
+    }
+}

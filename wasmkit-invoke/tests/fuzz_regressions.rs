@@ -48,7 +48,9 @@ fn build_echo() {
 #[test]
 fn wave_call_regressions_hold() {
     build_echo();
-    for path in check::kept_inputs("regressions", "wave_call") {
+    let regressions = check::kept_inputs("regressions", "wave_call");
+    assert!(regressions.len() >= 5, "{regressions:?}");
+    for path in regressions {
         wave_call::check(&std::fs::read(&path).expect("readable"));
     }
 }

@@ -9,7 +9,7 @@ use super::CommandResult;
 use crate::cli::{CargoSelection, OptLevelArg};
 
 #[derive(Debug, Args)]
-pub struct BuildArgs {
+pub(crate) struct BuildArgs {
     #[command(flatten)]
     pub selection: CargoSelection,
     /// Extra build tags for the selected plugins, comma-separated
@@ -30,7 +30,7 @@ pub struct BuildArgs {
 }
 
 impl BuildArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let (project, selected) = self.selection.select(&self.tags)?;
         shell.diagnostics(&selected.warnings);
         let steps = BuildSteps {

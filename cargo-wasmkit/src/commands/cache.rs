@@ -11,19 +11,19 @@ use wasmkit_invoke::limits::format_bytes;
 use super::CommandResult;
 
 #[derive(Debug, Args)]
-pub struct CacheArgs {
+pub(crate) struct CacheArgs {
     #[command(subcommand)]
     pub action: Option<CacheAction>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum CacheAction {
+pub(crate) enum CacheAction {
     /// Remove every compiled entry from the cache
     Clean,
 }
 
 impl CacheArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let dir = CompileCache::default_dir().ok_or_else(|| {
             Diagnostic::error(codes::USAGE, "there is no compile cache directory")
                 .with_help("set `WASMKIT_CACHE_DIR`, `XDG_CACHE_HOME` or `HOME`")

@@ -9,7 +9,7 @@ use super::CommandResult;
 use crate::cli::CargoSelection;
 
 #[derive(Debug, Args)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     #[command(flatten)]
     pub selection: CargoSelection,
     /// Extra build tags for the selected plugins, comma-separated
@@ -18,7 +18,7 @@ pub struct ConfigArgs {
 }
 
 impl ConfigArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let (_, selected) = self.selection.select(&self.tags)?;
         shell.diagnostics(&selected.warnings);
         for (i, plugin) in selected.plugins.iter().enumerate() {

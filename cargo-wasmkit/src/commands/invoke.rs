@@ -36,7 +36,7 @@ use crate::cli::{ManifestArgs, OptLevelArg, ProfileArgs};
 type Artifact = (PathBuf, Vec<String>, Option<(Project, PluginConfig)>);
 
 #[derive(Debug, Args)]
-pub struct InvokeArgs {
+pub(crate) struct InvokeArgs {
     /// A .wasm or .wat file (optional with -p or inside a plugin), then WAVE calls such as 'area(circle({radius: 1.0}))'
     #[arg(value_name = "FILE|CALL")]
     pub args: Vec<String>,
@@ -95,7 +95,7 @@ pub struct InvokeArgs {
 }
 
 impl InvokeArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let options = self.session_options()?;
         let http = self.http.plan()?;
         let (artifact, call_args, plugin) = self.artifact(shell)?;

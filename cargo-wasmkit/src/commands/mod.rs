@@ -2,23 +2,23 @@
 //! method that returns the run's exit status or the diagnostics that
 //! stopped it.
 
-pub mod build;
-pub mod cache;
-pub mod config;
-pub mod invoke;
-pub mod new;
-pub mod test;
-pub mod verify;
+pub(crate) mod build;
+pub(crate) mod cache;
+pub(crate) mod config;
+pub(crate) mod invoke;
+pub(crate) mod new;
+pub(crate) mod test;
+pub(crate) mod verify;
 
 use wasmkit_core::{Diagnostics, ExitStatus, Shell};
 
 use crate::cli::{Cli, Command};
 
 /// What a subcommand returns: how it ended, or why it could not go on.
-pub type CommandResult = Result<ExitStatus, Diagnostics>;
+pub(crate) type CommandResult = Result<ExitStatus, Diagnostics>;
 
 /// Runs the parsed command line and reports its outcome.
-pub fn run(cli: &Cli) -> ExitStatus {
+pub(crate) fn run(cli: &Cli) -> ExitStatus {
     let shell = Shell::new(
         cli.global.color(),
         cli.global.message_format(),

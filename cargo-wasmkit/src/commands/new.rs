@@ -10,7 +10,7 @@ use wasmkit_core::{ExitStatus, HostKind, MessageFormat, Shell, Verbosity, displa
 use super::CommandResult;
 
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// Where to create the plugin (a new or empty directory)
     pub path: PathBuf,
     /// What kind of plugin
@@ -29,7 +29,7 @@ pub struct NewArgs {
 
 /// `--kind`.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum KindArg {
+pub(crate) enum KindArg {
     /// A wit-bindgen component (wasm32-wasip2)
     Component,
     /// A proxy-wasm SDK filter (wasm32-wasip1)
@@ -40,13 +40,13 @@ pub enum KindArg {
 
 /// `--host`: the proxy-wasm hosts a new filter can target.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum ProxyHostArg {
+pub(crate) enum ProxyHostArg {
     Envoy,
     Higress,
 }
 
 impl NewArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let request = NewPlugin {
             path: self.path.clone(),
             kind: match self.kind {

@@ -44,7 +44,7 @@ Exit codes: 0 every scenario passed, 1 one failed (or a build failed),
 
 #[derive(Debug, Args)]
 #[command(after_long_help = SCENARIO_HELP)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     /// Scenario files to run (an existing path, or one ending in `.toml`); any other word is a filter: only scenarios whose name or file contains it run
     #[arg(value_name = "FILE|FILTER")]
     pub args: Vec<String>,
@@ -92,7 +92,7 @@ impl From<ProxyHostArg> for HostKind {
 }
 
 impl TestArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let (files, filters) = split_files_and_filters(&self.args);
         let options = TestOptions {
             files,

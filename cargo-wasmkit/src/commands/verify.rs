@@ -4,17 +4,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use wasmkit_build::artifact::locate;
-use wasmkit_build::verify::http::ExpectedStatus;
-use wasmkit_build::verify::{self, ExpectedCall, VerifySettings, VerifyTarget};
-use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Shell, codes};
-use wasmkit_invoke::call::CallSource;
+use wasmkit_build::verify::{self, VerifyOverrides, VerifySettings};
+use wasmkit_core::{Diagnostics, HostKind, Shell};
 
 use super::CommandResult;
 use crate::cli::{CargoSelection, OptLevelArg};
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Files to verify (.wasm or .wat); without them, the selected plugins' built artifacts
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -74,16 +71,32 @@ impl From<HostArg> for HostKind {
 }
 
 impl VerifyArgs {
-    pub fn run(&self, shell: &Shell) -> CommandResult {
+    pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
         let settings = VerifySettings {
             limits: verify::default_limits(),
             run_commands: self.run,
             deny_warnings: self.deny_warnings,
         };
+        let overrides = VerifyOverrides::parse(
+            self.host.map(HostKind::from),
+            self.config.as_deref(),
+            &self.invoke,
+            &self.expect,
+            &self.mock,
+            &self.http,
+        )?;
+        let overrides = VerifyOverrides {
+            root_id: self.root_id.clone(),
+            vm_id: self.vm_id.clone(),
+            ..overrides
+        };
         let (targets, unavailable) = if self.files.is_empty() {
-            self.plugin_targets()?
+            let (project, selected) = self.selection.select(&[])?;
+            let (targets, mut unavailable) = overrides.plugin_targets(&project, &selected.plugins);
+            unavailable.splice(0..0, selected.warnings);
+            (targets, unavailable)
         } else {
-            (self.file_targets()?, Vec::new())
+            (overrides.file_targets(&self.files), Vec::new())
         };
         let runtime = verify::runtime(self.opt_level.map(Into::into))?;
         let reports = verify::verify(&runtime, &targets, &settings);
@@ -91,115 +104,5 @@ impl VerifyArgs {
         shell.diagnostics(&unavailable);
         let unavailable = Diagnostics(unavailable).exit_status();
         Ok(status.worst(unavailable))
-    }
-
-    /// `--config`, `--invoke` and `--expect`, which apply to files and, over
-    /// their own settings, to plugins.
-    fn overrides(&self) -> Result<(Option<Vec<u8>>, Vec<ExpectedCall>), Diagnostics> {
-        if !self.expect.is_empty() && self.expect.len() != self.invoke.len() {
-            return Err(Diagnostic::error(
-                codes::EXPECTATION_INVALID,
-                format!(
-                    "{} `--invoke` but {} `--expect`",
-                    self.invoke.len(),
-                    self.expect.len()
-                ),
-            )
-            .with_help("give one `--expect` per `--invoke`, in the same order, or none")
-            .into());
-        }
-        let config = match &self.config {
-            None => None,
-            Some(path) => Some(std::fs::read(path).map_err(|e| Diagnostic::read_failed(path, &e))?),
-        };
-        let calls: Vec<ExpectedCall> = self
-            .invoke
-            .iter()
-            .enumerate()
-            .map(|(i, call)| ExpectedCall {
-                call: CallSource::argument(call),
-                expect: self.expect.get(i).map(|e| CallSource::argument(e)),
-            })
-            .collect();
-        Ok((config, calls))
-    }
-
-    fn mocks(&self) -> Vec<CallSource> {
-        self.mock
-            .iter()
-            .map(|m| CallSource {
-                file: wasmkit_core::SourceFile::new("<mock>", m.as_str()),
-                span: 0..m.len(),
-            })
-            .collect()
-    }
-
-    /// `--http`, which replaces a plugin's `VERIFY_HTTP`.
-    fn http_checks(&self) -> Result<Vec<ExpectedStatus>, Diagnostics> {
-        Ok(self
-            .http
-            .iter()
-            .map(|c| ExpectedStatus::argument(c))
-            .collect::<Result<_, _>>()?)
-    }
-
-    fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
-        let (config, calls) = self.overrides()?;
-        let http_checks = self.http_checks()?;
-        Ok(self
-            .files
-            .iter()
-            .map(|path| VerifyTarget {
-                host: self.host.map(HostKind::from),
-                config: config.clone(),
-                calls: calls.clone(),
-                mocks: self.mocks(),
-                http_checks: http_checks.clone(),
-                root_id: self.root_id.clone().unwrap_or_default(),
-                vm_id: self.vm_id.clone().unwrap_or_default(),
-                ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
-            })
-            .collect())
-    }
-
-    /// The selected plugins' artifacts. A plugin without a current artifact
-    /// is reported, not verified.
-    fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
-        let (config, calls) = self.overrides()?;
-        let http_checks = self.http_checks()?;
-        let (project, selected) = self.selection.select(&[])?;
-        let mut targets = Vec::new();
-        let mut unavailable = selected.warnings;
-        for plugin in &selected.plugins {
-            let location = locate(&project, plugin);
-            match location.state(plugin).into_current(plugin, &location) {
-                Ok(_) => {
-                    let mut target = verify::plugin_target(plugin, location.wasm.clone());
-                    if let Some(host) = self.host {
-                        target.host = Some(host.into());
-                    }
-                    if config.is_some() {
-                        target.config.clone_from(&config);
-                        target.problems.clear();
-                    }
-                    if !calls.is_empty() {
-                        target.calls.clone_from(&calls);
-                    }
-                    target.mocks.extend(self.mocks());
-                    if !http_checks.is_empty() {
-                        target.http_checks.clone_from(&http_checks);
-                    }
-                    if let Some(id) = &self.root_id {
-                        target.root_id.clone_from(id);
-                    }
-                    if let Some(id) = &self.vm_id {
-                        target.vm_id.clone_from(id);
-                    }
-                    targets.push(target);
-                }
-                Err(ds) => unavailable.extend(ds),
-            }
-        }
-        Ok((targets, unavailable))
     }
 }

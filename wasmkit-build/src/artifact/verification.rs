@@ -90,11 +90,7 @@ fn settings_digest(target: &VerifyTarget) -> String {
         part(call.call.text().as_bytes());
         part(call.expect.as_ref().map_or("", |e| e.text()).as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    wasmkit_core::fs::hex(&hasher.finalize())
 }
 
 #[cfg(test)]

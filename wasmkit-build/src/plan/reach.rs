@@ -12,7 +12,7 @@ use super::AloneReason;
 
 /// A feature that changes dependency features, and the entry that does it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DependencyFeatureUse {
+pub(crate) struct DependencyFeatureUse {
     /// The feature that was enabled (or `default`).
     pub feature: String,
     /// The entry reached from it: `dep:x`, `x/y`, `x?/y`, or an optional dependency's name.
@@ -23,12 +23,12 @@ pub struct DependencyFeatureUse {
 /// on, directly or through others (normal and build dependencies; dev
 /// dependencies are not built with it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MemberDependencies(BTreeMap<String, BTreeSet<String>>);
+pub(crate) struct MemberDependencies(BTreeMap<String, BTreeSet<String>>);
 
 impl MemberDependencies {
     /// Reads the path dependencies between `members`, as `cargo metadata`
     /// describes them.
-    pub fn of<'a>(members: impl IntoIterator<Item = &'a Package>) -> MemberDependencies {
+    pub(crate) fn of<'a>(members: impl IntoIterator<Item = &'a Package>) -> MemberDependencies {
         let members: Vec<&Package> = members.into_iter().collect();
         let by_dir: BTreeMap<PathBuf, &str> = members
             .iter()
@@ -64,7 +64,7 @@ impl MemberDependencies {
     }
 
     /// Whether `a` depends on `b`.
-    pub fn depends(&self, a: &str, b: &str) -> bool {
+    pub(crate) fn depends(&self, a: &str, b: &str) -> bool {
         self.0.get(a).is_some_and(|deps| deps.contains(b))
     }
 }
@@ -94,7 +94,7 @@ pub(super) fn relation(
 /// Whether enabling `requested` (with `default` unless `no_default`, or
 /// every feature with `all`) would enable features of a dependency, and
 /// through which entry. Follows feature-to-feature references transitively.
-pub fn dependency_feature_use(
+pub(crate) fn dependency_feature_use(
     package: &Package,
     requested: &[String],
     no_default: bool,

@@ -428,83 +428,19 @@ fn is_glob(entry: &str) -> bool {
     entry.contains(['*', '?', '[', ']'])
 }
 
-/// Whether the glob `pattern` (absolute, normalized) matches `path`, one
-/// path component at a time as the `glob` crate cargo uses walks them:
-/// `*`, `?` and `[...]` within a component, `**` across any number.
+/// Whether the glob `pattern` (absolute, normalized) matches `path`, with
+/// the `glob` crate cargo expands `members` with. cargo's expansion walks
+/// the directories one component at a time, so `*`, `?` and `[...]` stay
+/// within a component and only `**` crosses them: a literal separator here.
 fn glob_matches(pattern: &Path, path: &Path) -> bool {
-    let pattern: Vec<String> = pattern
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    let path: Vec<String> = path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    components_match(&pattern, &path)
-}
-
-fn components_match(pattern: &[String], path: &[String]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=path.len()).any(|skip| components_match(rest, &path[skip..]))
-        }
-        Some((first, rest)) => path.split_first().is_some_and(|(name, path_rest)| {
-            let pattern: Vec<char> = first.chars().collect();
-            let name: Vec<char> = name.chars().collect();
-            wildcard_match(&pattern, &name) && components_match(rest, path_rest)
-        }),
-    }
-}
-
-fn wildcard_match(pattern: &[char], name: &[char]) -> bool {
-    match pattern.split_first() {
-        None => name.is_empty(),
-        Some(('*', rest)) => (0..=name.len()).any(|skip| wildcard_match(rest, &name[skip..])),
-        Some(('?', rest)) => !name.is_empty() && wildcard_match(rest, &name[1..]),
-        Some(('[', rest)) => match char_class(rest) {
-            Some((class, after)) => name.split_first().is_some_and(|(c, name_rest)| {
-                class.matches(*c) && wildcard_match(after, name_rest)
-            }),
-            // An unclosed `[` is a literal, as in the glob crate.
-            None => name.first() == Some(&'[') && wildcard_match(rest, &name[1..]),
-        },
-        Some((c, rest)) => name.first() == Some(c) && wildcard_match(rest, &name[1..]),
-    }
-}
-
-/// `[abc]`, `[a-z]`, `[!abc]`: the part after `[`.
-struct CharClass {
-    negated: bool,
-    ranges: Vec<(char, char)>,
-}
-
-impl CharClass {
-    fn matches(&self, c: char) -> bool {
-        self.ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != self.negated
-    }
-}
-
-fn char_class(pattern: &[char]) -> Option<(CharClass, &[char])> {
-    let (negated, body) = match pattern.split_first() {
-        Some(('!', rest)) => (true, rest),
-        _ => (false, pattern),
+    let Ok(pattern) = glob::Pattern::new(&pattern.to_string_lossy()) else {
+        return false;
     };
-    // A `]` first in the class is a member, not the end.
-    let close = body.iter().skip(1).position(|&c| c == ']')? + 1;
-    let members = &body[..close];
-    let mut ranges = Vec::new();
-    let mut i = 0;
-    while i < members.len() {
-        if i + 2 < members.len() && members[i + 1] == '-' {
-            ranges.push((members[i], members[i + 2]));
-            i += 3;
-        } else {
-            ranges.push((members[i], members[i]));
-            i += 1;
-        }
-    }
-    Some((CharClass { negated, ranges }, &body[close + 1..]))
+    let options = glob::MatchOptions {
+        require_literal_separator: true,
+        ..glob::MatchOptions::new()
+    };
+    pattern.matches_path_with(path, options)
 }
 
 /// `path` with `.` dropped and `..` applied, without touching the disk
@@ -617,6 +553,15 @@ mod tests {
         assert!(m("/w/**/x", "/w/x"));
         assert!(m("/w/**/x", "/w/a/b/x"));
         assert!(m("/w/crates/*-plugin", "/w/crates/my-plugin"));
+    }
+
+    #[test]
+    fn globs_do_not_backtrack_exponentially() {
+        // The hand-written matcher took exponential time on this; the glob
+        // crate answers at once. A regression would hang the test.
+        let pattern = format!("/w/{}b", "*a".repeat(30));
+        let path = format!("/w/{}", "a".repeat(60));
+        assert!(!glob_matches(Path::new(&pattern), Path::new(&path)));
     }
 
     #[test]

@@ -11,11 +11,12 @@
 //! core modules by their imports ([`module`]). Artifacts are verified in
 //! parallel.
 
-pub mod component;
+pub(crate) mod component;
 pub mod http;
-pub mod module;
+pub(crate) mod module;
 mod print;
 mod proxy_wasm;
+mod targets;
 
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -30,7 +31,9 @@ use wasmkit_invoke::proxy_wasm::{ProxyWasmReport, is_proxy_wasm};
 use wasmkit_invoke::runtime::{Compiled, OptLevel};
 use wasmkit_invoke::{Limits, Runtime, RuntimeOptions, WasmInput, WasmKind};
 
+pub use crate::artifact::ArtifactKind;
 pub use print::print_reports;
+pub use targets::{VerifyOverrides, plugin_target};
 pub use wasmkit_invoke::proxy_wasm::Check;
 
 /// The runtime verify (and so `build` and `test`) compiles with: the
@@ -123,34 +126,6 @@ pub struct VerifySettings {
     pub run_commands: bool,
     /// Count warnings as errors.
     pub deny_warnings: bool,
-}
-
-/// What an artifact is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ArtifactKind {
-    /// A component.
-    Component,
-    /// A proxy-wasm module.
-    ProxyWasm,
-    /// A WASI command module (`_start`).
-    WasiCommand,
-    /// Any other core module.
-    CoreModule,
-    /// Not readable as wasm at all.
-    Unreadable,
-}
-
-impl ArtifactKind {
-    fn describe(self) -> &'static str {
-        match self {
-            ArtifactKind::Component => "component",
-            ArtifactKind::ProxyWasm => "proxy-wasm module",
-            ArtifactKind::WasiCommand => "WASI command module",
-            ArtifactKind::CoreModule => "core module",
-            ArtifactKind::Unreadable => "unreadable",
-        }
-    }
 }
 
 /// The verdict on one artifact.
@@ -440,91 +415,6 @@ pub fn verify_one(
     }
     report.finish(started, settings.deny_warnings);
     report
-}
-
-/// The target for a plugin's built artifact, with its resolved `HOST`,
-/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT`, `VERIFY_MOCKS` and
-/// `VERIFY_HTTP`. Calls and
-/// expected values are placed at their line of the file that set them, so
-/// diagnostics about them point there.
-pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
-    let mut target = VerifyTarget::new(plugin.name(), artifact);
-    target.host = plugin.host.value;
-    target.proxy_kind = plugin.proxy_kind.value;
-    target.root_id.clone_from(&plugin.root_id.value);
-    target.vm_id.clone_from(&plugin.vm_id.value);
-    if let Some(path) = &plugin.verify_config.value {
-        match std::fs::read(path) {
-            Ok(bytes) => target.config = Some(bytes),
-            Err(e) => {
-                let d = Diagnostic::read_failed(std::path::Path::new(&display_path(path)), &e)
-                    .with_help("`VERIFY_CONFIG` is a path relative to the plugin's directory");
-                target.problems.push(
-                    plugin
-                        .verify_config
-                        .locate(d, "the plugin configuration file"),
-                );
-            }
-        }
-    }
-    let sources = |setting: &wasmkit_core::config::Resolved<Vec<String>>| -> Vec<CallSource> {
-        let (path, line) = match &setting.location {
-            Some(loc) => (
-                loc.file.path.clone(),
-                loc.file.line_column(loc.span.start).0,
-            ),
-            None => (PathBuf::from(setting.origin.to_string()), 1),
-        };
-        setting
-            .value
-            .iter()
-            .map(|text| {
-                let file = wasmkit_core::SourceFile::starting_at_line(&path, text.as_str(), line);
-                CallSource::within(&file, 0..text.len())
-            })
-            .collect()
-    };
-    let calls = sources(&plugin.verify_invoke);
-    let mut expects = sources(&plugin.verify_expect).into_iter();
-    target.calls = calls
-        .into_iter()
-        .map(|call| ExpectedCall {
-            call,
-            expect: expects.next(),
-        })
-        .collect();
-    target.mocks = sources(&plugin.verify_mocks);
-    // Resolution checked every `VERIFY_HTTP` check already.
-    target.http_checks = http_check_sources(&plugin.verify_http)
-        .unwrap_or_else(|| sources(&plugin.verify_http))
-        .into_iter()
-        .filter_map(|source| {
-            wasmkit_core::http_check::HttpCheck::parse(source.text())
-                .ok()
-                .map(|check| http::ExpectedStatus { check, source })
-        })
-        .collect();
-    target
-}
-
-/// Each `VERIFY_HTTP` check where it stands in the file that set it, so
-/// that a failure points at the check itself; `None` when one of them
-/// cannot be found there.
-fn http_check_sources(
-    setting: &wasmkit_core::config::Resolved<Vec<String>>,
-) -> Option<Vec<CallSource>> {
-    let location = setting.location.as_ref()?;
-    let mut from = location.span.start;
-    setting
-        .value
-        .iter()
-        .map(|check| {
-            let rest = location.file.text.get(from..location.span.end)?;
-            let start = from + rest.find(check.as_str())?;
-            from = start + check.len();
-            Some(CallSource::within(&location.file, start..from))
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::commands::CommandResult;
 
 /// The HTTP options of `invoke`.
 #[derive(Debug, Args)]
-pub struct HttpArgs {
+pub(crate) struct HttpArgs {
     /// Send one request to the component's wasi:http handler, e.g. 'GET /items?id=3'
     #[arg(long, value_name = "METHOD PATH", conflicts_with_all = ["list", "calls_from"])]
     pub http: Option<String>,
@@ -60,7 +60,7 @@ pub struct HttpArgs {
 
 /// `--scheme`.
 #[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum SchemeArg {
+pub(crate) enum SchemeArg {
     Http,
     Https,
 }
@@ -68,14 +68,14 @@ pub enum SchemeArg {
 /// A request and how its outgoing requests are answered, read from the
 /// command line before anything is built.
 #[derive(Debug)]
-pub struct HttpPlan {
+pub(crate) struct HttpPlan {
     request: HttpRequest,
     upstreams: Upstreams,
 }
 
 impl HttpArgs {
     /// The request to send, if `--http` is given, with every option checked.
-    pub fn plan(&self) -> Result<Option<HttpPlan>, Diagnostics> {
+    pub(crate) fn plan(&self) -> Result<Option<HttpPlan>, Diagnostics> {
         let Some(line) = &self.http else {
             return Ok(None);
         };
@@ -125,7 +125,7 @@ impl HttpArgs {
     }
 
     /// Sends the request to `input` and reports the response.
-    pub fn run(
+    pub(crate) fn run(
         &self,
         shell: &Shell,
         runtime: &Runtime,

@@ -31,7 +31,7 @@ use crate::commands::CommandResult;
 const PROMPT: &str = "wasmkit> ";
 
 /// Runs a session until `:quit`, Ctrl-D or the end of stdin.
-pub fn run(
+pub(crate) fn run(
     shell: &Shell,
     setup: ReplSetup<'_>,
     input: WasmInput,
