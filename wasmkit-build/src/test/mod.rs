@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use wasmkit_core::workspace::Project;
 use wasmkit_core::{Diagnostic, ExitStatus, HostKind, PluginConfig, Shell, codes};
-use wasmkit_invoke::{Limits, Runtime, RuntimeOptions, WasmInput, WasmKind};
+use wasmkit_invoke::{Limits, WasmInput, WasmKind};
 
 pub use check::CheckResult;
 pub use component::ComponentScenario;
@@ -291,7 +291,8 @@ fn run_targets(
 ) -> TestOutcome {
     let mut runs = Vec::new();
     let mut prepared = None;
-    match Runtime::new(&RuntimeOptions::with_default_cache(false)) {
+    // Scenarios run on a fresh artifact as verify does: baseline code.
+    match crate::verify::runtime(None) {
         Ok(runtime) => {
             let mut ready = runner::prepare(&runtime, targets);
             report_problems(&mut ready.problems, &mut tally, &mut on_event);
