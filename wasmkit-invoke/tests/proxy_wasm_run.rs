@@ -5,9 +5,10 @@
 //! body buffering, callouts answered per cluster and their failures, ticks
 //! in virtual time, properties, and the headers callbacks' return values.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use wasmkit_core::{HostKind, codes};
@@ -97,13 +98,29 @@ fn plan(host: HostKind, kind: PluginKind) -> RunPlan {
     plan
 }
 
-/// `load` then `run`, as the test command does.
-fn run_plan(bytes: &[u8], plan: &RunPlan) -> ProxyWasmReport {
+/// The module compiled once per test binary, as the test command compiles
+/// an artifact once per run.
+fn module(bytes: &[u8]) -> wasmtime::Module {
+    static MODULES: OnceLock<Mutex<HashMap<Vec<u8>, wasmtime::Module>>> = OnceLock::new();
+    let modules = MODULES.get_or_init(Default::default);
+    if let Some(module) = modules.lock().expect("not poisoned").get(bytes) {
+        return module.clone();
+    }
     let input = WasmInput::from_bytes(Path::new("plugin.wasm"), bytes.to_vec()).expect("wasm");
     let (compiled, _) = runtime().compile(&input).expect("compiles");
     let Compiled::Module(module) = compiled else {
         panic!("expected a core module");
     };
+    modules
+        .lock()
+        .expect("not poisoned")
+        .insert(bytes.to_vec(), module.clone());
+    module
+}
+
+/// `load` then `run`, as the test command does.
+fn run_plan(bytes: &[u8], plan: &RunPlan) -> ProxyWasmReport {
+    let module = module(bytes);
     let loaded = load(&module, plan.host.kind);
     assert!(loaded.loadable(), "{:#?}", loaded.report.diagnostics);
     run(runtime(), &module, &loaded, plan)
@@ -519,6 +536,42 @@ fn higress_redis_override_and_injection_in_the_higress_profile() {
         Some(RequestOutcome::Stalled { .. })
     ));
     assert_eq!(report.callouts[0].answer, "refused: unknown cluster");
+}
+
+/// A service that calls out when the VM starts and logs the answer's
+/// status.
+const STARTUP_CALLOUT: &str = r#"(module
+  (import "env" "proxy_http_call" (func $http_call (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "slow")
+  ;; The headers as the ABI encodes them: count, sizes, then NUL-ended
+  ;; names and values.
+  (data (i32.const 64) "\03\00\00\00\07\00\00\00\03\00\00\00\05\00\00\00\01\00\00\00\0a\00\00\00\04\00\00\00:method\00GET\00:path\00/\00:authority\00slow\00")
+  (data (i32.const 200) ":status")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+    (drop (call $http_call (i32.const 0) (i32.const 4) (i32.const 64) (i32.const 64)
+      (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 2000) (i32.const 300)))
+    (i32.const 1))
+  (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32)
+    (drop (call $get_header (i32.const 6) (i32.const 200) (i32.const 7) (i32.const 400) (i32.const 404)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 400)) (i32.load (i32.const 404))))))"#;
+
+#[test]
+fn a_callout_timeout_expires_in_virtual_time_before_shutdown() {
+    let mut plan = plan(HostKind::Envoy, PluginKind::Service);
+    plan.callouts.otherwise = None;
+    plan.callouts
+        .clusters
+        .insert("slow".into(), CalloutAnswer::Timeout);
+    let report = run_plan(&wat(STARTUP_CALLOUT), &plan);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(logs(&report), ["504"]);
+    assert_eq!(report.callouts[0].answer, "timeout");
 }
 
 // ---------------------------------------------------------------------------

@@ -152,6 +152,25 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Answers the callouts still waiting on a timeout, in virtual time,
+    /// before the VM shuts down (a bounded number, so that a plugin that
+    /// calls out again from every answer ends).
+    pub(super) fn settle(&mut self) -> Result<(), Failed> {
+        for _ in 0..MAX_PUMP_ROUNDS {
+            let waiting = self
+                .store
+                .data()
+                .signals
+                .callouts
+                .iter()
+                .any(|c| c.due_ms.is_some());
+            if !waiting || !self.advance()? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// `proxy_on_http_call_response` on the root context that made the call
     /// (cpp-host calls out from the root context), as Envoy delivers each
     /// answer: a response (`Context::onHttpCallSuccess`, the response
