@@ -318,6 +318,27 @@ fn request_headers_read_in_the_response_callback_fail_on_envoy_with_the_reason()
 }
 
 #[test]
+fn response_headers_written_in_the_body_callback_fail_with_the_reason() {
+    let report = scenario("late-write", &mut plan(HostKind::Envoy, PluginKind::Http));
+    assert_eq!(
+        report.outcome,
+        Some(RequestOutcome::Failed {
+            at: "proxy_on_response_body".into()
+        })
+    );
+    let failure = report
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("the failure");
+    assert!(
+        failure.notes.iter().any(|n| n
+            == "`proxy_on_response_body` asked `proxy_replace_header_map_value` for `x-late` from the response headers, and the host answered BadArgument (2): Envoy dropped the response headers when `proxy_on_response_headers` returned Continue; the SDKs treat that status as fatal"),
+        "{failure:#?}"
+    );
+}
+
+#[test]
 fn trailers_follow_the_body_and_take_the_plugins_changes() {
     let mut plan = plan(HostKind::Envoy, PluginKind::Http);
     plan.request.trailers = pairs(&[("x-checksum", "abc")]);
