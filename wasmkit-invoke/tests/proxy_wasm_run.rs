@@ -595,6 +595,29 @@ fn a_callout_timeout_expires_in_virtual_time_before_shutdown() {
     assert_eq!(report.callouts[0].answer, "timeout");
 }
 
+#[test]
+fn a_plugin_that_always_calls_out_again_cannot_keep_the_run_going() {
+    // Every answer starts another callout that only a timeout ends.
+    let text = STARTUP_CALLOUT.replace(
+        "(drop (call $log (i32.const 2) (i32.load (i32.const 400)) (i32.load (i32.const 404))))",
+        "(drop (call $http_call (i32.const 0) (i32.const 4) (i32.const 64) (i32.const 64) \
+           (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 2000) (i32.const 300)))",
+    );
+    let mut plan = plan(HostKind::Envoy, PluginKind::Service);
+    plan.callouts.otherwise = Some(CalloutAnswer::Timeout);
+    let report = run_plan(&wat(&text), &plan);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    let stopped = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == codes::HOST_CALL)
+        .expect("a warning");
+    assert_eq!(
+        stopped.message,
+        "the run stopped moving virtual time after 1000 timed events (callout timeouts and ticks)"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Ticks in virtual time.
 
