@@ -618,6 +618,42 @@ fn a_plugin_that_always_calls_out_again_cannot_keep_the_run_going() {
     );
 }
 
+const QUEUE_PLUGIN: &str = r#"(module
+  (import "env" "proxy_register_shared_queue" (func $register (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_resolve_shared_queue" (func $resolve (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_enqueue_shared_queue" (func $enqueue (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_dequeue_shared_queue" (func $dequeue (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "q")
+  (data (i32.const 8) "hello")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+    (drop (call $register (i32.const 0) (i32.const 1) (i32.const 100)))
+    (i32.const 1))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (drop (call $resolve (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 104)))
+    (drop (call $enqueue (i32.load (i32.const 104)) (i32.const 8) (i32.const 5)))
+    (i32.const 0))
+  (func (export "proxy_on_queue_ready") (param i32 i32)
+    (drop (call $dequeue (local.get 1) (i32.const 200) (i32.const 204)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 200)) (i32.load (i32.const 204))))))"#;
+
+#[test]
+fn shared_queue_items_reach_the_root_that_registered_the_queue() {
+    let report = run_plan(&wat(QUEUE_PLUGIN), &plan(HostKind::Envoy, PluginKind::Http));
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(logs(&report), ["hello"]);
+    let dequeue = report
+        .calls_to("proxy_dequeue_shared_queue")
+        .next()
+        .expect("dequeued");
+    assert_eq!(dequeue.callback, "proxy_on_queue_ready");
+    assert_eq!(dequeue.context_id, 1);
+}
+
 // ---------------------------------------------------------------------------
 // Ticks in virtual time.
 
