@@ -265,6 +265,42 @@ fn network_filter_gets_connection_events_and_data() {
     );
 }
 
+/// A network filter that logs what the connection's buffer holds and keeps
+/// it there (StopIteration).
+const HOLDING_FILTER: &str = r#"(module
+  (import "env" "proxy_get_buffer_bytes" (func $get_buffer (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_new_connection") (param i32) (result i32) (i32.const 0))
+  (func (export "proxy_on_downstream_data") (param i32 i32 i32) (result i32)
+    (drop (call $get_buffer (i32.const 2) (i32.const 0) (local.get 1) (i32.const 200) (i32.const 204)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 200)) (i32.load (i32.const 204))))
+    (i32.const 1)))"#;
+
+#[test]
+fn network_data_held_by_the_filter_joins_the_next_and_stalls_unresumed() {
+    let mut plan = plan(HostKind::Envoy, PluginKind::Network);
+    plan.network.downstream = vec![b"ab".to_vec(), b"cd".to_vec()];
+    let report = run_plan(&wat(HOLDING_FILTER), &plan);
+    // Envoy's read buffer keeps what the filter stopped on; the next read
+    // joins it (`Context::onData` sees the whole buffer).
+    assert_eq!(logs(&report), ["ab", "abcd"]);
+    assert_eq!(
+        report.outcome,
+        Some(RequestOutcome::Stalled {
+            at: "proxy_on_downstream_data".into(),
+            reason: "`proxy_on_downstream_data` returned StopIteration and nothing resumed the connection, so the client's data never went on".into(),
+        })
+    );
+    assert_eq!(
+        report.connection.as_ref().map(|c| c.to_upstream.as_str()),
+        Some("")
+    );
+}
+
 #[test]
 fn network_upstream_close_arrives_with_its_last_data() {
     let mut plan = plan(HostKind::Envoy, PluginKind::Network);
