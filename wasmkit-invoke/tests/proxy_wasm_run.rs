@@ -1,6 +1,7 @@
 //! Runs driven by a `RunPlan` (`load` + `run`, what `cargo wasmkit test`
 //! calls per scenario), against plugins built from the crates.io
-//! `proxy-wasm` SDK in `tests/fixtures/proxy-guests/` and WAT where the SDK
+//! `proxy-wasm` SDK in `tests/fixtures/proxy-scenario-guests/` (and
+//! `proxy-guests/sdk-wait-body`) and WAT where the SDK
 //! cannot reach the case: the plugin kinds, Envoy's header-map lifetimes,
 //! body buffering, callouts answered per cluster and their failures, ticks
 //! in virtual time, properties, and the headers callbacks' return values.
@@ -48,29 +49,32 @@ fn guests() -> &'static Guests {
             .expect("root");
         let target_dir = root.join("target/wasmkit-tests");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--locked",
-                "--release",
-                "--target",
-                "wasm32-wasip1",
-            ])
-            .arg("--manifest-path")
-            .arg(root.join("tests/fixtures/proxy-guests/Cargo.toml"))
-            .args([
-                "-p",
-                "sdk-service",
-                "-p",
-                "sdk-network",
-                "-p",
-                "sdk-scenarios",
-            ])
-            .args(["-p", "sdk-wait-body"])
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the proxy-wasm guests failed");
+        let build = |workspace: &str, packages: &[&str]| {
+            let status = Command::new(&cargo)
+                .args([
+                    "build",
+                    "--locked",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip1",
+                ])
+                .arg("--manifest-path")
+                .arg(
+                    root.join("tests/fixtures")
+                        .join(workspace)
+                        .join("Cargo.toml"),
+                )
+                .args(packages.iter().flat_map(|p| ["-p", p]))
+                .env("CARGO_TARGET_DIR", &target_dir)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building {packages:?} failed");
+        };
+        build(
+            "proxy-scenario-guests",
+            &["sdk-service", "sdk-network", "sdk-scenarios"],
+        );
+        build("proxy-guests", &["sdk-wait-body"]);
         let read = |name: &str| {
             let path = target_dir.join("wasm32-wasip1/release").join(name);
             std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
