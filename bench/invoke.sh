@@ -12,7 +12,9 @@
 # Reported: median wall time of one invoke of area(circle({radius: 1.0}))
 # with a warm compile cache and with an empty one (both tools with their
 # cache on, each in its own temporary directory), and calls per second for
-# 1,000,000 calls from --calls-from on one instance.
+# 1,000,000 calls from --calls-from on one instance: of `area`, and of the
+# `kv` test guest's `lookup("k")`, which calls the import `store.get` that
+# a --mock answers (so each call also crosses into a mocked import).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +26,8 @@ wasmkit=$root/target/release/cargo-wasmkit
 guests=$root/target/wasmkit-tests
 (cd examples && CARGO_TARGET_DIR=$guests cargo build --release --locked -p shapes --target wasm32-wasip2 >&2)
 shapes=$guests/wasm32-wasip2/release/shapes.wasm
+(cd tests/fixtures/guests && CARGO_TARGET_DIR=$guests cargo build --release --locked -p kv --target wasm32-wasip2 >&2)
+kv=$guests/wasm32-wasip2/release/kv.wasm
 call='area(circle({radius: 1.0}))'
 
 work=$(mktemp -d)
@@ -70,11 +74,19 @@ with open(sys.argv[1], "w") as f:
 PY
 hyperfine --warmup 1 --runs 5 --export-json "$work/calls.json" \
     "env WASMKIT_CACHE_DIR=$ours_cache $wasmkit wasmkit invoke $shapes --calls-from $work/calls.txt > /dev/null" >&2
+python3 - "$work/mocked.txt" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('lookup("k")\n' * 1_000_000)
+PY
+hyperfine --warmup 1 --runs 5 --export-json "$work/mocked.json" \
+    "env WASMKIT_CACHE_DIR=$ours_cache $wasmkit wasmkit invoke $kv --mock 'store.get=some(\"v\")' --calls-from $work/mocked.txt > /dev/null" >&2
 
 ms() { python3 -c "print(f'{float(\"$1\") * 1000:.1f} ms')"; }
 ratio() { python3 -c "print(f'{float(\"$1\") / float(\"$2\"):.2f}')"; }
 w0=$(median "$work/warm.json" 0); c0=$(median "$work/cold.json" 0)
 calls=$(median "$work/calls.json" 0)
+mocked=$(median "$work/mocked.json" 0)
 echo
 echo "Machine: $(nproc) cores, $(uname -sr); $(date -u +%Y-%m-%d)"
 echo
@@ -92,3 +104,4 @@ else
 fi
 echo
 python3 -c "print(f'1,000,000 calls from --calls-from on one instance: median {float(\"$calls\"):.2f} s, {1_000_000 / float(\"$calls\"):,.0f} calls/s')"
+python3 -c "print(f'1,000,000 calls, each calling a mocked import (kv lookup, --mock store.get): median {float(\"$mocked\"):.2f} s, {1_000_000 / float(\"$mocked\"):,.0f} calls/s')"

@@ -96,6 +96,7 @@ impl Harness {
                 fuel: None,
                 max_memory: 64 << 20,
             },
+            mocks: Vec::new(),
         };
         let session = self.session.get_or_insert_with(|| {
             Session::instantiate(

@@ -568,19 +568,8 @@ fn invocation(
     }
 }
 
-/// Quotes a word for a POSIX shell, leaving plain words bare.
-pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty()
-        && word.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '-' | '_' | '.' | '/' | '=' | ':' | ',' | '+' | '@' | '%')
-        });
-    if plain {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
+/// Quotes a word for a POSIX shell (kept here for the crate's callers).
+pub use wasmkit_core::shell_quote;
 
 #[cfg(test)]
 mod tests {

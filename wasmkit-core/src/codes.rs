@@ -126,6 +126,12 @@ pub const UNKNOWN_FUNCTION: Code = Code::input("unknown-function");
 pub const AMBIGUOUS_FUNCTION: Code = Code::input("ambiguous-function");
 /// A parameter or result type that WAVE cannot write (resource, future, stream).
 pub const UNSUPPORTED_TYPE: Code = Code::input("unsupported-type");
+/// A name in a call that no `let` bound.
+pub const UNKNOWN_NAME: Code = Code::input("unknown-name");
+/// A bound name whose resource handle was moved into a call or dropped.
+pub const HANDLE_GONE: Code = Code::input("handle-gone");
+/// A `--mock` (or `VERIFY_MOCKS` item) that names no import, or whose value does not fit its result.
+pub const INVALID_MOCK: Code = Code::input("invalid-mock");
 /// The count of further errors of a run, past those shown in full.
 pub const ERRORS_NOT_SHOWN: Code = Code::input("errors-not-shown");
 /// An invalid `--dir`, `--env`, `--timeout` or similar option value.
@@ -145,8 +151,19 @@ pub const MEMORY_LIMIT: Code = Code::failure("memory-limit");
 /// The guest exited with a non-zero status.
 pub const GUEST_EXIT: Code = Code::failure("guest-exit");
 
+// HTTP components.
+/// `--http` (or `VERIFY_HTTP`) on a component without `wasi:http/incoming-handler`.
+pub const NOT_AN_HTTP_HANDLER: Code = Code::input("not-an-http-handler");
+/// An HTTP handler returned without a response, or its body ended with an error.
+pub const NO_RESPONSE: Code = Code::failure("no-response");
+/// An outgoing request of an HTTP handler was refused (the sandbox has no network).
+pub const OUTBOUND_DENIED: Code = Code::failure("outbound-denied");
+/// `--fail`: the handler answered with a status of 400 or more.
+pub const HTTP_ERROR_STATUS: Code = Code::failure("http-error-status");
+
 // Verifying.
-/// A component import that the host profile does not provide.
+/// A component import that the host profile does not provide (in verify), or
+/// that a call reached with nothing providing or mocking it (in invoke).
 pub const UNPROVIDED_IMPORT: Code = Code::failure("unprovided-import");
 /// A `VERIFY_INVOKE` result differs from `VERIFY_EXPECT`.
 pub const EXPECTATION_FAILED: Code = Code::failure("expectation-failed");

@@ -108,6 +108,20 @@ impl Location {
     pub fn label(&self, message: impl Into<String>) -> Label {
         Label::primary(&self.file, self.span.clone(), message)
     }
+
+    /// A primary label at `part` of the value (one item of a list), or at
+    /// the whole value when `part` is not found in it.
+    pub fn label_part(&self, part: &str, message: impl Into<String>) -> Label {
+        let span = self
+            .file
+            .text
+            .get(self.span.clone())
+            .and_then(|value| value.find(part))
+            .map_or(self.span.clone(), |at| {
+                self.span.start + at..self.span.start + at + part.len()
+            });
+        Label::primary(&self.file, span, message)
+    }
 }
 
 /// A resolved value and its provenance.
@@ -296,6 +310,10 @@ pub struct PluginConfig {
     pub verify_invoke: Resolved<Vec<String>>,
     /// `VERIFY_EXPECT`.
     pub verify_expect: Resolved<Vec<String>>,
+    /// `VERIFY_MOCKS`: `NAME=VALUE` items.
+    pub verify_mocks: Resolved<Vec<String>>,
+    /// `VERIFY_HTTP`: checks, each valid `METHOD PATH -> STATUS`.
+    pub verify_http: Resolved<Vec<String>>,
 }
 
 impl PluginConfig {
@@ -394,6 +412,14 @@ impl PluginConfig {
                         self.verify_expect.value.join("; "),
                         self.verify_expect.origin.to_string(),
                     ),
+                    Key::VerifyMocks => (
+                        self.verify_mocks.value.join("; "),
+                        self.verify_mocks.origin.to_string(),
+                    ),
+                    Key::VerifyHttp => (
+                        self.verify_http.value.join("; "),
+                        self.verify_http.origin.to_string(),
+                    ),
                 };
                 (key, value, origin)
             })
@@ -482,6 +508,20 @@ impl PluginConfig {
             resolved(
                 self.verify_expect.value.clone().into(),
                 &self.verify_expect.origin,
+            ),
+        );
+        settings.insert(
+            Key::VerifyMocks.buildrc_name().into(),
+            resolved(
+                self.verify_mocks.value.clone().into(),
+                &self.verify_mocks.origin,
+            ),
+        );
+        settings.insert(
+            Key::VerifyHttp.buildrc_name().into(),
+            resolved(
+                self.verify_http.value.clone().into(),
+                &self.verify_http.origin,
             ),
         );
         serde_json::json!({
@@ -644,6 +684,12 @@ pub fn resolve(
     let verify_expect = resolver
         .list(Key::VerifyExpect, split_wave_list)
         .unwrap_or_else(|| Resolved::default(Vec::new()));
+    let verify_mocks = resolver
+        .list(Key::VerifyMocks, split_wave_list)
+        .unwrap_or_else(|| Resolved::default(Vec::new()));
+    let verify_http = resolver
+        .list(Key::VerifyHttp, crate::http_check::split_checks)
+        .unwrap_or_else(|| Resolved::default(Vec::new()));
 
     // Scalars.
     let no_default_features = resolver
@@ -658,10 +704,13 @@ pub fn resolve(
             }
         })
         .unwrap_or_else(|| {
-            if depends_on(package, "wit-bindgen") {
+            if let Some(bindings) = ["wit-bindgen", "wasip2"]
+                .into_iter()
+                .find(|name| depends_on(package, name))
+            {
                 Resolved::default_because(
                     "wasm32-wasip2".to_string(),
-                    "the package depends on wit-bindgen",
+                    format!("the package depends on {bindings}"),
                 )
             } else {
                 Resolved::default("wasm32-wasip1".to_string())
@@ -793,6 +842,23 @@ pub fn resolve(
         });
     }
 
+    for check in &verify_http.value {
+        if let Err(why) = crate::http_check::HttpCheck::parse(check) {
+            let d = Diagnostic::error(
+                codes::INVALID_VALUE,
+                format!("invalid `VERIFY_HTTP` check `{check}`: {why}"),
+            )
+            .with_help(format!(
+                "write `;`-separated checks, each {}",
+                crate::http_check::HTTP_CHECK_FORM
+            ));
+            errors.push(match &verify_http.location {
+                Some(loc) => d.with_label(loc.label_part(check, "this check")),
+                None => d.with_note(format!("set by {}", verify_http.origin)),
+            });
+        }
+    }
+
     if !verify_expect.value.is_empty() && verify_expect.value.len() != verify_invoke.value.len() {
         let d = Diagnostic::error(
             codes::EXPECTATION_INVALID,
@@ -826,6 +892,8 @@ pub fn resolve(
         verify_config,
         verify_invoke,
         verify_expect,
+        verify_mocks,
+        verify_http,
     })
 }
 

@@ -26,11 +26,15 @@ pub enum Key {
     VerifyInvoke,
     /// `VERIFY_EXPECT`: the WAVE results those calls must return.
     VerifyExpect,
+    /// `VERIFY_MOCKS`: `NAME=VALUE` results for the component's imports in those calls.
+    VerifyMocks,
+    /// `VERIFY_HTTP`: requests verify sends to an HTTP component, and the statuses they must get.
+    VerifyHttp,
 }
 
 impl Key {
     /// Every key, in the order `config` shows them.
-    pub const ALL: [Key; 11] = [
+    pub const ALL: [Key; 13] = [
         Key::ExtraTags,
         Key::Features,
         Key::NoDefaultFeatures,
@@ -42,6 +46,8 @@ impl Key {
         Key::VerifyConfig,
         Key::VerifyInvoke,
         Key::VerifyExpect,
+        Key::VerifyMocks,
+        Key::VerifyHttp,
     ];
 
     /// The `.buildrc` spelling.
@@ -58,6 +64,8 @@ impl Key {
             Key::VerifyConfig => "VERIFY_CONFIG",
             Key::VerifyInvoke => "VERIFY_INVOKE",
             Key::VerifyExpect => "VERIFY_EXPECT",
+            Key::VerifyMocks => "VERIFY_MOCKS",
+            Key::VerifyHttp => "VERIFY_HTTP",
         }
     }
 
@@ -75,6 +83,8 @@ impl Key {
             Key::VerifyConfig => "verify-config",
             Key::VerifyInvoke => "verify-invoke",
             Key::VerifyExpect => "verify-expect",
+            Key::VerifyMocks => "verify-mocks",
+            Key::VerifyHttp => "verify-http",
         }
     }
 
@@ -93,7 +103,13 @@ impl Key {
     pub fn is_list(self) -> bool {
         matches!(
             self,
-            Key::ExtraTags | Key::Features | Key::Rustflags | Key::VerifyInvoke | Key::VerifyExpect
+            Key::ExtraTags
+                | Key::Features
+                | Key::Rustflags
+                | Key::VerifyInvoke
+                | Key::VerifyExpect
+                | Key::VerifyMocks
+                | Key::VerifyHttp
         )
     }
 

@@ -15,6 +15,7 @@ pub mod codes;
 pub mod config;
 pub mod diagnostic;
 mod exit;
+pub mod http_check;
 pub mod keys;
 pub mod lock;
 pub mod metadata;
@@ -42,5 +43,19 @@ pub fn display_path(path: &Path) -> String {
         Some(r) if r.as_os_str().is_empty() => ".".to_string(),
         Some(r) => r.display().to_string(),
         None => path.display().to_string(),
+    }
+}
+
+/// Quotes a word for a POSIX shell, leaving plain words bare.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '-' | '_' | '.' | '/' | '=' | ':' | ',' | '+' | '@' | '%')
+        });
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }

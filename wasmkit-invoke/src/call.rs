@@ -5,6 +5,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use wasmkit_core::{Diagnostic, Label, SourceFile, codes};
+
+use crate::args::ArgError;
 use wasmtime::component::wasm_wave::ast::Node;
 use wasmtime::component::wasm_wave::parser::{ParserError, ParserErrorKind};
 use wasmtime::component::wasm_wave::untyped::UntypedFuncCall;
@@ -78,7 +80,7 @@ pub(crate) fn parse(src: &CallSource) -> Result<UntypedFuncCall<'_>, Diagnostic>
     UntypedFuncCall::parse(text).map_err(|e| syntax_error(src, &e))
 }
 
-fn syntax_error(src: &CallSource, e: &ParserError) -> Diagnostic {
+pub(crate) fn syntax_error(src: &CallSource, e: &ParserError) -> Diagnostic {
     let text = src.text();
     let span = e.span();
     let mut d = Diagnostic::error(codes::WAVE_SYNTAX, "invalid call syntax")
@@ -127,12 +129,24 @@ pub(crate) struct SignatureView {
     pub definitions: Vec<(String, String)>,
 }
 
-/// Checks the call's arguments against `types` and converts them.
+/// Converts an argument itself (from a bound name, say), or returns `None`
+/// to leave it to WAVE: (node, parameter type, parameter index, view).
+pub(crate) type ArgumentHook<'h, V> = dyn FnMut(
+        &Node,
+        &<V as WasmValue>::Type,
+        usize,
+        &dyn Fn() -> SignatureView,
+    ) -> Option<Result<V, ArgError>>
+    + 'h;
+
+/// Checks the call's arguments against `types` and converts them, asking
+/// `hook` first for each.
 pub(crate) fn arguments<V: WasmValue>(
     src: &CallSource,
     call: &UntypedFuncCall<'_>,
     types: &[V::Type],
     view: &dyn Fn() -> SignatureView,
+    hook: &mut ArgumentHook<'_, V>,
 ) -> Result<Vec<V>, Diagnostic> {
     let text = src.text();
     let nodes: Vec<_> = match call.params_node() {
@@ -159,9 +173,12 @@ pub(crate) fn arguments<V: WasmValue>(
     }
     let mut values = Vec::with_capacity(types.len());
     for (i, (node, ty)) in nodes.iter().zip(types).enumerate() {
-        match node.to_wasm_value::<V>(ty, text) {
+        let converted = hook(node, ty, i, view)
+            .unwrap_or_else(|| node.to_wasm_value::<V>(ty, text).map_err(ArgError::Wave));
+        match converted {
             Ok(v) => values.push(v),
-            Err(e) => {
+            Err(ArgError::Diagnostic(d)) => return Err(d),
+            Err(ArgError::Wave(e)) => {
                 let expected =
                     expected_at(node, ty, text, &e.span()).map(|t| DisplayType(&t).to_string());
                 return Err(type_error(src, &e, node.span(), i, &view(), expected));
@@ -314,25 +331,5 @@ fn expected_at<T: WasmType>(node: &Node, ty: &T, src: &str, span: &Range<usize>)
             }
         }
         _ => None,
-    }
-}
-
-/// Whether a WAVE type can be written and read: resources, futures,
-/// streams and the like cannot.
-pub(crate) fn unsupported<T: WasmType>(ty: &T) -> bool {
-    match ty.kind() {
-        WasmTypeKind::Unsupported | WasmTypeKind::FixedLengthList => true,
-        WasmTypeKind::List => ty.list_element_type().is_none_or(|t| unsupported(&t)),
-        WasmTypeKind::Option => ty.option_some_type().is_none_or(|t| unsupported(&t)),
-        WasmTypeKind::Result => match ty.result_types() {
-            Some((ok, err)) => ok.iter().chain(err.iter()).any(unsupported),
-            None => true,
-        },
-        WasmTypeKind::Record => ty.record_fields().any(|(_, t)| unsupported(&t)),
-        WasmTypeKind::Tuple => ty.tuple_element_types().any(|t| unsupported(&t)),
-        WasmTypeKind::Variant => ty
-            .variant_cases()
-            .any(|(_, t)| t.is_some_and(|t| unsupported(&t))),
-        _ => false,
     }
 }

@@ -216,7 +216,7 @@ impl ModuleSession {
                 .collect(),
             definitions: Vec::new(),
         };
-        let params = call::arguments::<Val>(src, &parsed, &types, &view)?;
+        let params = call::arguments::<Val>(src, &parsed, &types, &view, &mut |_, _, _, _| None)?;
         let mut results: Vec<Val> = ty
             .results()
             .map(|t| Val::default_for_ty(&t).unwrap_or(Val::I32(0)))

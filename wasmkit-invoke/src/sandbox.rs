@@ -112,6 +112,18 @@ impl SandboxOptions {
     }
 }
 
+/// The linker components are instantiated with: what the host provides,
+/// the `wasmtime` profile ([`crate::profile`]: WASI 0.2 and `wasi:http`),
+/// so that invoke, `--list` and verify agree on what is provided. Imports it lacks are found by asking
+/// it (see [`crate::imports`]).
+pub fn component_linker(
+    engine: &wasmtime::Engine,
+) -> Result<wasmtime::component::Linker<crate::component::ComponentState>, Diagnostic> {
+    let mut linker = wasmtime::component::Linker::new(engine);
+    crate::profile::add_to_linker_sync(&mut linker)?;
+    Ok(linker)
+}
+
 /// Where a guest's stdout goes.
 ///
 /// [`OutputSink::stdout`] is the process's stdout, shared by the guest and
@@ -130,6 +142,7 @@ pub struct OutputSink {
 #[derive(Debug)]
 enum SinkTarget {
     Stdout(BufWriter<io::Stdout>),
+    Stderr(io::Stderr),
     Memory {
         kept: Vec<u8>,
         cap: usize,
@@ -147,6 +160,7 @@ impl SinkState {
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         match &mut self.target {
             SinkTarget::Stdout(out) => out.write_all(bytes),
+            SinkTarget::Stderr(err) => err.write_all(bytes),
             SinkTarget::Memory { kept, cap, dropped } => {
                 let room = cap.saturating_sub(kept.len()).min(bytes.len());
                 kept.extend_from_slice(&bytes[..room]);
@@ -159,6 +173,7 @@ impl SinkState {
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.target {
             SinkTarget::Stdout(out) => out.flush(),
+            SinkTarget::Stderr(err) => err.flush(),
             SinkTarget::Memory { .. } => Ok(()),
         }
     }
@@ -188,6 +203,13 @@ impl OutputSink {
         )))
     }
 
+    /// The process's stderr (unbuffered), for guest output that must stay
+    /// off stdout: an HTTP handler's prints, while stdout carries its
+    /// response.
+    pub fn stderr() -> OutputSink {
+        OutputSink::new(SinkTarget::Stderr(io::stderr()))
+    }
+
     /// An in-memory sink keeping at most `cap` bytes.
     pub fn capture(cap: usize) -> OutputSink {
         OutputSink::new(SinkTarget::Memory {
@@ -202,7 +224,7 @@ impl OutputSink {
     pub fn captured(&self) -> (Vec<u8>, usize) {
         self.with(|s| match &s.target {
             SinkTarget::Memory { kept, dropped, .. } => (kept.clone(), *dropped),
-            SinkTarget::Stdout(_) => (Vec::new(), 0),
+            SinkTarget::Stdout(_) | SinkTarget::Stderr(_) => (Vec::new(), 0),
         })
     }
 
@@ -213,14 +235,17 @@ impl OutputSink {
             SinkTarget::Memory { kept, dropped, .. } => {
                 (std::mem::take(kept), std::mem::take(dropped))
             }
-            SinkTarget::Stdout(_) => (Vec::new(), 0),
+            SinkTarget::Stdout(_) | SinkTarget::Stderr(_) => (Vec::new(), 0),
         })
     }
 
     /// Whether output reaches a terminal (then each call's output is flushed at once).
     pub fn is_terminal(&self) -> bool {
-        self.with(|s| matches!(s.target, SinkTarget::Stdout(_)))
-            && io::IsTerminal::is_terminal(&io::stdout())
+        self.with(|s| match s.target {
+            SinkTarget::Stdout(_) => io::IsTerminal::is_terminal(&io::stdout()),
+            SinkTarget::Stderr(_) => io::IsTerminal::is_terminal(&io::stderr()),
+            SinkTarget::Memory { .. } => false,
+        })
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut SinkState) -> R) -> R {

@@ -8,10 +8,14 @@ use wasmtime::component::wasm_wave::untyped::UntypedValue;
 use wasmtime::component::wasm_wave::wasm::{DisplayFuncResults, WasmValue};
 
 use crate::call::CallSource;
-use crate::component::{ComponentExports, ComponentSession};
+use crate::component::ComponentSession;
+use crate::exports::ComponentExports;
+use crate::imports::{ComponentImports, ImportCall};
 use crate::input::WasmInput;
 use crate::limits::Limits;
+use crate::listing::{Catalog, Item, Listing};
 use crate::module::ModuleSession;
+use crate::names::Named;
 use crate::runtime::{CacheOutcome, Compiled, Runtime};
 use crate::sandbox::{OutputSink, SandboxOptions};
 
@@ -22,6 +26,9 @@ pub struct SessionOptions {
     pub sandbox: SandboxOptions,
     /// Time, fuel and memory limits per call.
     pub limits: Limits,
+    /// Results for the component's imports (`--mock`, `--mocks`,
+    /// `VERIFY_MOCKS`), checked when the component is linked.
+    pub mocks: Vec<crate::mocks::Mock>,
 }
 
 /// An instantiated guest.
@@ -49,21 +56,13 @@ pub struct CallOutput {
     pub name: String,
     /// The function's full name.
     pub function: String,
-    /// The results as WAVE, exactly as `wasmtime run --invoke` prints them.
+    /// The results as WAVE, exactly as `wasmtime run --invoke` prints them;
+    /// a resource handle is written `<RES #N>`.
     pub wave: String,
     /// The values.
     pub results: CallResults,
-}
-
-/// An exported function and its signature, for `--list`.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Listing {
-    /// The full name to call it by.
-    pub name: String,
-    /// `name: func(...) -> ...` in WIT.
-    pub signature: String,
-    /// Whether WAVE can call it (no resources, futures or streams).
-    pub callable: bool,
+    /// Whether the results hold resource handles.
+    pub has_handles: bool,
 }
 
 impl Session {
@@ -92,14 +91,11 @@ impl Session {
         let mut builder = options.sandbox.builder(stdout, stderr)?;
         Ok(match compiled {
             Compiled::Component(component) => {
-                let exports = Arc::new(ComponentExports::new(
-                    component,
-                    Some(Arc::from(input.bytes.as_slice())),
-                ));
+                let (exports, imports) = link(runtime, component, input, options)?;
                 Session::Component(ComponentSession::instantiate(
                     runtime.engine(),
-                    component,
-                    exports,
+                    Arc::new(exports),
+                    Arc::new(imports),
                     builder.build(),
                     options.limits,
                 )?)
@@ -113,16 +109,40 @@ impl Session {
         })
     }
 
-    /// Makes one call.
+    /// What `--list` shows, from the compiled input alone: nothing is
+    /// instantiated. Mocks are checked against the imports.
+    pub fn catalog(
+        runtime: &Runtime,
+        compiled: &Compiled,
+        input: &WasmInput,
+        options: &SessionOptions,
+    ) -> Result<Catalog, Diagnostic> {
+        Ok(match compiled {
+            Compiled::Component(component) => {
+                let (exports, imports) = link(runtime, component, input, options)?;
+                Catalog::of_component(&exports, &imports)
+            }
+            Compiled::Module(module) => module_catalog(
+                module
+                    .exports()
+                    .filter_map(|e| e.ty().func().map(|f| (e.name().to_string(), f.clone()))),
+            ),
+        })
+    }
+
+    /// Makes one call: `f(args)`, `let NAME = f(args)`, a resource call
+    /// (`RES.new(...)`, `NAME.method(...)`, `RES.func(...)`), or
+    /// `drop(NAME)`.
     pub fn call(&mut self, src: &CallSource) -> Result<CallOutput, Diagnostic> {
         match self {
             Session::Component(s) => {
                 let call = s.call(src)?;
                 Ok(CallOutput {
-                    wave: call.to_wave(),
+                    wave: call.wave,
                     name: call.name,
                     function: call.function,
                     results: CallResults::Component(call.results),
+                    has_handles: call.has_handles,
                 })
             }
             Session::Module(s) => {
@@ -132,43 +152,54 @@ impl Session {
                     function: call.name.clone(),
                     name: call.name,
                     results: CallResults::Module(call.results),
+                    has_handles: false,
                 })
             }
         }
     }
 
-    /// Every exported function with its signature.
-    pub fn listing(&self) -> Vec<Listing> {
+    /// The mocked (and unprovided) imports the last call reached, in
+    /// order, whether it succeeded or not.
+    pub fn last_imports(&self) -> &[ImportCall] {
         match self {
-            Session::Component(s) => {
-                let exports = s.exports();
-                exports
-                    .funcs()
-                    .iter()
-                    .map(|f| Listing {
-                        name: f.full_name(),
-                        signature: exports.signature(f),
-                        callable: !f
-                            .ty
-                            .params()
-                            .map(|(_, t)| t)
-                            .chain(f.ty.results())
-                            .any(|t| crate::call::unsupported(&t)),
-                    })
-                    .collect()
-            }
-            Session::Module(s) => s
-                .funcs()
-                .iter()
-                .map(|(name, ty)| Listing {
-                    name: name.clone(),
-                    signature: format!("{name}: {}", crate::module::signature(ty)),
-                    callable: !ty
-                        .params()
-                        .chain(ty.results())
-                        .any(|t| matches!(t, wasmtime::ValType::Ref(_))),
-                })
-                .collect(),
+            Session::Component(s) => s.last_imports(),
+            Session::Module(_) => &[],
+        }
+    }
+
+    /// How many import calls of the last call were beyond those recorded
+    /// in [`Session::last_imports`].
+    pub fn last_imports_dropped(&self) -> usize {
+        match self {
+            Session::Component(s) => s.last_imports_dropped(),
+            Session::Module(_) => 0,
+        }
+    }
+
+    /// Drops the resource handles still live, oldest first, running the
+    /// guest's destructors: the end of a session. Returns the handles
+    /// dropped (`<counter #1>`), and the error that stopped it, if any.
+    pub fn drop_live_handles(&mut self) -> (Vec<String>, Option<Diagnostic>) {
+        match self {
+            Session::Component(s) => s.drop_live_handles(),
+            Session::Module(_) => (Vec::new(), None),
+        }
+    }
+
+    /// The component session, for what only components have: bindings,
+    /// handles, resources and imports.
+    pub fn component(&self) -> Option<&ComponentSession> {
+        match self {
+            Session::Component(s) => Some(s),
+            Session::Module(_) => None,
+        }
+    }
+
+    /// What `--list` shows, for this instance.
+    pub fn listing(&self) -> Catalog {
+        match self {
+            Session::Component(s) => Catalog::of_component(s.exports(), s.imports()),
+            Session::Module(s) => module_catalog(s.funcs().iter().cloned()),
         }
     }
 
@@ -209,6 +240,11 @@ impl Session {
                 }
             })
         };
+        if output.has_handles {
+            // Handles have no WAVE form: the text is compared as printed.
+            let text = expected.text().trim();
+            return Ok((text != output.wave).then(|| text.to_string()));
+        }
         let expected = canonical(expected)?;
         // The results take the same way through WAVE, so that a value with
         // several spellings compares as one: wasm-wave 0.254 reads flags in
@@ -216,6 +252,39 @@ impl Session {
         let actual =
             canonical(&CallSource::argument(&output.wave)).unwrap_or_else(|_| output.wave.clone());
         Ok((expected != actual).then_some(expected))
+    }
+}
+
+/// Indexes a component's exports and links its imports (with the mocks).
+fn link(
+    runtime: &Runtime,
+    component: &wasmtime::component::Component,
+    input: &WasmInput,
+    options: &SessionOptions,
+) -> Result<(ComponentExports, ComponentImports), Diagnostic> {
+    let exports = ComponentExports::new(component, Some(Arc::from(input.bytes.as_slice())));
+    let imports = ComponentImports::link(runtime.engine(), component, &options.mocks, &|| {
+        exports.wit()
+    })?;
+    Ok((exports, imports))
+}
+
+/// The catalog of a core module: its functions.
+fn module_catalog(funcs: impl Iterator<Item = (String, wasmtime::FuncType)>) -> Catalog {
+    Catalog {
+        exports: funcs
+            .map(|(name, ty)| {
+                Item::Function(Listing {
+                    signature: format!("{name}: {}", crate::module::signature(&ty)),
+                    callable: !ty
+                        .params()
+                        .chain(ty.results())
+                        .any(|t| matches!(t, wasmtime::ValType::Ref(_))),
+                    name,
+                })
+            })
+            .collect(),
+        imports: Vec::new(),
     }
 }
 

@@ -1,67 +1,142 @@
-//! WIT names for a component's exports, decoded from the component itself
-//! (wit-component), so that listings and diagnostics say `s: shape` rather
-//! than the structural type.
+//! WIT names for a component's exports and imports, decoded from the
+//! component itself (wit-component), so that listings and diagnostics say
+//! `s: shape` rather than the structural type. Type names and resource
+//! blocks are printed by `wit_component::WitPrinter`.
 
 use std::collections::HashMap;
 
-use wit_parser::{Resolve, Type, TypeDefKind, TypeId, WorldItem};
+use wit_component::WitPrinter;
+use wit_parser::{
+    Function, FunctionKind, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner, WorldItem,
+};
 
-/// The WIT view of one exported function.
+use crate::names::Side;
+
+/// The WIT view of one function.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WitFunc {
     /// `func(s: shape) -> f64`
     pub signature: String,
     /// Each parameter's name and WIT type name.
     pub params: Vec<(String, String)>,
+    /// The result's WIT type name.
+    pub result: Option<String>,
     /// Definitions of the named types the function uses, for notes:
     /// `shape` → `variant { circle(circle), rectangle(rectangle) }`.
     pub definitions: Vec<(String, String)>,
 }
 
-/// WIT signatures of a component's exported functions, keyed by
-/// (instance export name, function name); root functions have no instance.
-#[derive(Clone, Debug, Default)]
-pub struct WitExports {
-    funcs: HashMap<(Option<String>, String), WitFunc>,
+/// A resource with its functions, as WIT writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitResource {
+    /// The instance it belongs to, or `None` at the root.
+    pub instance: Option<String>,
+    /// Its name.
+    pub name: String,
+    /// `resource counter { constructor(start: u32); ... }` over several
+    /// lines, without a final newline.
+    pub block: String,
 }
 
-impl WitExports {
+/// WIT signatures of a component's functions, keyed by side, instance
+/// name and function name (root functions have no instance), and its
+/// resources.
+#[derive(Clone, Debug, Default)]
+pub struct WitFunctions {
+    funcs: HashMap<(Side, Option<String>, String), WitFunc>,
+    resources: Vec<(Side, WitResource)>,
+}
+
+impl WitFunctions {
     /// Decodes the component's WIT. `None` when it cannot be decoded (a
     /// hand-written component without type information, for example).
-    pub fn decode(bytes: &[u8]) -> Option<WitExports> {
+    pub fn decode(bytes: &[u8]) -> Option<WitFunctions> {
         let wit_component::DecodedWasm::Component(resolve, world) =
             wit_component::decode(bytes).ok()?
         else {
             return None;
         };
-        let resolve = &resolve;
         let world = &resolve.worlds[world];
-        let mut funcs = HashMap::new();
-        for (key, item) in &world.exports {
-            match item {
-                WorldItem::Function(f) => {
-                    funcs.insert((None, f.name.clone()), describe(resolve, f));
-                }
-                WorldItem::Interface { id, .. } => {
-                    let instance = resolve.name_world_key(key);
-                    for (name, f) in &resolve.interfaces[*id].functions {
-                        funcs.insert((Some(instance.clone()), name.clone()), describe(resolve, f));
+        let mut wit = WitFunctions::default();
+        for (side, items) in [
+            (Side::Exports, &world.exports),
+            (Side::Imports, &world.imports),
+        ] {
+            for (key, item) in items {
+                match item {
+                    WorldItem::Function(f) => {
+                        wit.funcs
+                            .insert((side, None, f.name.clone()), describe(&resolve, f));
                     }
+                    WorldItem::Interface { id, .. } => {
+                        let instance = resolve.name_world_key(key);
+                        wit.add_interface(&resolve, side, &instance, *id);
+                    }
+                    WorldItem::Type { .. } => {}
                 }
-                WorldItem::Type { .. } => {}
             }
         }
-        Some(WitExports { funcs })
+        Some(wit)
+    }
+
+    fn add_interface(&mut self, resolve: &Resolve, side: Side, instance: &str, id: InterfaceId) {
+        let iface = &resolve.interfaces[id];
+        let mut resource_funcs: HashMap<TypeId, Vec<&Function>> = HashMap::new();
+        for (name, f) in &iface.functions {
+            self.funcs.insert(
+                (side, Some(instance.to_string()), name.clone()),
+                describe(resolve, f),
+            );
+            if let FunctionKind::Constructor(ty)
+            | FunctionKind::Method(ty)
+            | FunctionKind::Static(ty)
+            | FunctionKind::AsyncMethod(ty)
+            | FunctionKind::AsyncStatic(ty) = f.kind
+            {
+                resource_funcs.entry(ty).or_default().push(f);
+            }
+        }
+        for (name, &ty) in &iface.types {
+            if !matches!(resolve.types[ty].kind, TypeDefKind::Resource) {
+                continue;
+            }
+            let mut printer = WitPrinter::default();
+            printer.emit_docs(false);
+            let printed = printer.print_types(
+                resolve,
+                TypeOwner::Interface(id),
+                [(name.as_str(), ty)].into_iter(),
+                &resource_funcs,
+            );
+            if printed.is_ok() {
+                self.resources.push((
+                    side,
+                    WitResource {
+                        instance: Some(instance.to_string()),
+                        name: name.clone(),
+                        block: printer.output.to_string().trim_end().to_string(),
+                    },
+                ));
+            }
+        }
     }
 
     /// The WIT view of a function.
-    pub fn get(&self, instance: Option<&str>, func: &str) -> Option<&WitFunc> {
+    pub fn get(&self, side: Side, instance: Option<&str>, func: &str) -> Option<&WitFunc> {
         self.funcs
-            .get(&(instance.map(str::to_string), func.to_string()))
+            .get(&(side, instance.map(str::to_string), func.to_string()))
+    }
+
+    /// The resources of one side, in declaration order.
+    pub fn resources(&self, side: Side) -> impl Iterator<Item = &WitResource> {
+        self.resources
+            .iter()
+            .filter(move |(s, _)| *s == side)
+            .map(|(_, r)| r)
     }
 }
 
-fn describe(resolve: &Resolve, f: &wit_parser::Function) -> WitFunc {
+fn describe(resolve: &Resolve, f: &Function) -> WitFunc {
     let params: Vec<(String, String)> = f
         .params
         .iter()
@@ -72,7 +147,7 @@ fn describe(resolve: &Resolve, f: &wit_parser::Function) -> WitFunc {
         if i > 0 {
             signature.push_str(", ");
         }
-        signature.push_str(&format!("{name}: {ty}"));
+        signature.push_str(&format!("{}: {ty}", escape(name)));
     }
     signature.push(')');
     if let Some(result) = &f.result {
@@ -86,68 +161,77 @@ fn describe(resolve: &Resolve, f: &wit_parser::Function) -> WitFunc {
     WitFunc {
         signature,
         params,
+        result: f.result.as_ref().map(|t| type_name(resolve, t)),
         definitions,
     }
 }
 
 /// A type as WIT writes it: the name of a named type, else its structure.
 pub fn type_name(resolve: &Resolve, ty: &Type) -> String {
-    match ty {
-        Type::Bool => "bool".into(),
-        Type::U8 => "u8".into(),
-        Type::U16 => "u16".into(),
-        Type::U32 => "u32".into(),
-        Type::U64 => "u64".into(),
-        Type::S8 => "s8".into(),
-        Type::S16 => "s16".into(),
-        Type::S32 => "s32".into(),
-        Type::S64 => "s64".into(),
-        Type::F32 => "f32".into(),
-        Type::F64 => "f64".into(),
-        Type::Char => "char".into(),
-        Type::String => "string".into(),
-        Type::ErrorContext => "error-context".into(),
-        Type::Id(id) => {
-            let def = &resolve.types[*id];
-            match &def.name {
-                Some(name) => name.clone(),
-                None => anonymous(resolve, &def.kind),
-            }
-        }
+    let mut printer = WitPrinter::default();
+    match printer.print_type_name(resolve, ty) {
+        Ok(()) => printer.output.to_string(),
+        Err(_) => "?".to_string(),
     }
 }
 
-fn anonymous(resolve: &Resolve, kind: &TypeDefKind) -> String {
-    let name = |t: &Type| type_name(resolve, t);
-    match kind {
-        TypeDefKind::List(t) => format!("list<{}>", name(t)),
-        TypeDefKind::FixedLengthList(t, n) => format!("list<{}, {n}>", name(t)),
-        TypeDefKind::Map(k, v) => format!("map<{}, {}>", name(k), name(v)),
-        TypeDefKind::Option(t) => format!("option<{}>", name(t)),
-        TypeDefKind::Result(r) => match (&r.ok, &r.err) {
-            (None, None) => "result".into(),
-            (Some(ok), None) => format!("result<{}>", name(ok)),
-            (None, Some(err)) => format!("result<_, {}>", name(err)),
-            (Some(ok), Some(err)) => format!("result<{}, {}>", name(ok), name(err)),
-        },
-        TypeDefKind::Tuple(t) => format!(
-            "tuple<{}>",
-            t.types.iter().map(name).collect::<Vec<_>>().join(", ")
-        ),
-        TypeDefKind::Handle(wit_parser::Handle::Own(id)) => type_name(resolve, &Type::Id(*id)),
-        TypeDefKind::Handle(wit_parser::Handle::Borrow(id)) => {
-            format!("borrow<{}>", type_name(resolve, &Type::Id(*id)))
-        }
-        TypeDefKind::Future(t) => match t {
-            Some(t) => format!("future<{}>", name(t)),
-            None => "future".into(),
-        },
-        TypeDefKind::Stream(t) => match t {
-            Some(t) => format!("stream<{}>", name(t)),
-            None => "stream".into(),
-        },
-        TypeDefKind::Type(t) => name(t),
-        other => definition(resolve, other),
+/// A name as WIT must write it: keywords take a `%`.
+///
+/// `WitPrinter` escapes the names it prints itself, but has no way to
+/// print a parameter or case name alone; this is its keyword list.
+fn escape(name: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "use",
+        "type",
+        "func",
+        "u8",
+        "u16",
+        "u32",
+        "u64",
+        "s8",
+        "s16",
+        "s32",
+        "s64",
+        "f32",
+        "f64",
+        "float32",
+        "float64",
+        "char",
+        "resource",
+        "record",
+        "flags",
+        "variant",
+        "enum",
+        "bool",
+        "string",
+        "option",
+        "result",
+        "future",
+        "stream",
+        "list",
+        "own",
+        "borrow",
+        "_",
+        "as",
+        "from",
+        "static",
+        "interface",
+        "tuple",
+        "world",
+        "import",
+        "export",
+        "package",
+        "with",
+        "include",
+        "constructor",
+        "error-context",
+        "async",
+        "map",
+    ];
+    if KEYWORDS.contains(&name) {
+        format!("%{name}")
+    } else {
+        name.to_string()
     }
 }
 
@@ -163,48 +247,66 @@ fn unalias(resolve: &Resolve, kind: &TypeDefKind) -> TypeDefKind {
     kind
 }
 
-/// The body of a named type's definition: `record { radius: f64 }`.
+/// The body of a named type's definition on one line, for notes:
+/// `record { radius: f64 }`.
 fn definition(resolve: &Resolve, kind: &TypeDefKind) -> String {
     let name = |t: &Type| type_name(resolve, t);
+    let names = |items: Vec<String>| items.join(", ");
     match kind {
         TypeDefKind::Record(r) => format!(
             "record {{ {} }}",
-            r.fields
-                .iter()
-                .map(|f| format!("{}: {}", f.name, name(&f.ty)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            names(
+                r.fields
+                    .iter()
+                    .map(|f| format!("{}: {}", escape(&f.name), name(&f.ty)))
+                    .collect()
+            )
         ),
         TypeDefKind::Variant(v) => format!(
             "variant {{ {} }}",
-            v.cases
-                .iter()
-                .map(|c| match &c.ty {
-                    Some(t) => format!("{}({})", c.name, name(t)),
-                    None => c.name.clone(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
+            names(
+                v.cases
+                    .iter()
+                    .map(|c| match &c.ty {
+                        Some(t) => format!("{}({})", escape(&c.name), name(t)),
+                        None => escape(&c.name),
+                    })
+                    .collect()
+            )
         ),
         TypeDefKind::Enum(e) => format!(
             "enum {{ {} }}",
-            e.cases
-                .iter()
-                .map(|c| c.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names(e.cases.iter().map(|c| escape(&c.name)).collect())
         ),
         TypeDefKind::Flags(f) => format!(
             "flags {{ {} }}",
-            f.flags
-                .iter()
-                .map(|c| c.name.clone())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names(f.flags.iter().map(|c| escape(&c.name)).collect())
         ),
         TypeDefKind::Resource => "resource".into(),
         TypeDefKind::Unknown => "unknown".into(),
-        other => anonymous(resolve, other),
+        TypeDefKind::Type(t) => name(t),
+        // Lists, options, results, tuples, handles...: their structure.
+        TypeDefKind::List(t) => format!("list<{}>", name(t)),
+        TypeDefKind::FixedLengthList(t, n) => format!("list<{}, {n}>", name(t)),
+        TypeDefKind::Map(k, v) => format!("map<{}, {}>", name(k), name(v)),
+        TypeDefKind::Option(t) => format!("option<{}>", name(t)),
+        TypeDefKind::Result(r) => match (&r.ok, &r.err) {
+            (None, None) => "result".into(),
+            (Some(ok), None) => format!("result<{}>", name(ok)),
+            (None, Some(err)) => format!("result<_, {}>", name(err)),
+            (Some(ok), Some(err)) => format!("result<{}, {}>", name(ok), name(err)),
+        },
+        TypeDefKind::Tuple(t) => format!("tuple<{}>", names(t.types.iter().map(name).collect())),
+        TypeDefKind::Handle(wit_parser::Handle::Own(id)) => name(&Type::Id(*id)),
+        TypeDefKind::Handle(wit_parser::Handle::Borrow(id)) => {
+            format!("borrow<{}>", name(&Type::Id(*id)))
+        }
+        TypeDefKind::Future(t) => t
+            .as_ref()
+            .map_or("future".into(), |t| format!("future<{}>", name(t))),
+        TypeDefKind::Stream(t) => t
+            .as_ref()
+            .map_or("stream".into(), |t| format!("stream<{}>", name(t))),
     }
 }
 

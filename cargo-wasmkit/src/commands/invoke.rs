@@ -1,4 +1,7 @@
-//! `cargo wasmkit invoke`: call a component's functions with WAVE arguments.
+//! `cargo wasmkit invoke`: call a component's functions with WAVE
+//! arguments, or send an HTTP component a request ([`http`]).
+
+mod http;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -7,10 +10,12 @@ use clap::Args;
 use wasmkit_core::config::CliOverrides;
 use wasmkit_core::workspace::{PackageSelection, Project};
 use wasmkit_core::{
-    Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, codes, display_path,
+    Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, Verbosity, codes,
+    display_path,
 };
 use wasmkit_invoke::calls::Calls;
 use wasmkit_invoke::limits::{self, Limits};
+use wasmkit_invoke::mocks;
 use wasmkit_invoke::runner::{Format, Runner};
 use wasmkit_invoke::runtime::CacheOutcome;
 use wasmkit_invoke::sandbox::{DirGrant, parse_env};
@@ -29,9 +34,15 @@ pub struct InvokeArgs {
     /// Read calls from a file, one a line (`-` for stdin)
     #[arg(long, value_name = "FILE")]
     pub calls_from: Option<PathBuf>,
-    /// List every callable export with its WIT signature
+    /// List the exports (functions, and resources in WIT) and, when any is mocked or unprovided (or with -v), the imports
     #[arg(long)]
     pub list: bool,
+    /// Mock an import: NAME=VALUE, where VALUE is the WAVE value it returns, e.g. 'store.get=some("v")'
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub mock: Vec<String>,
+    /// Read mocks from a file, one NAME=VALUE a line (`//` comments)
+    #[arg(long, value_name = "FILE")]
+    pub mocks: Option<PathBuf>,
     /// Invoke the built artifact of this package
     #[arg(short, long, value_name = "SPEC")]
     pub package: Option<String>,
@@ -56,6 +67,8 @@ pub struct InvokeArgs {
     /// Do not read or write the compile cache
     #[arg(long)]
     pub no_cache: bool,
+    #[command(flatten, next_help_heading = "HTTP Options")]
+    pub http: http::HttpArgs,
     /// Run the plugin's artifact even if it failed verification or was never verified
     #[arg(long)]
     pub no_verify: bool,
@@ -68,6 +81,7 @@ pub struct InvokeArgs {
 impl InvokeArgs {
     pub fn run(&self, shell: &Shell) -> CommandResult {
         let options = self.session_options()?;
+        let http = self.http.plan()?;
         let (artifact, call_args) = self.artifact(shell)?;
         let runtime = Runtime::new(&RuntimeOptions {
             fuel: self.fuel.is_some(),
@@ -75,6 +89,19 @@ impl InvokeArgs {
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
         let input = WasmInput::read(&artifact)?;
+        if let Some(plan) = &http {
+            if let Some(call) = call_args.first() {
+                return Err(Diagnostic::error(
+                    codes::USAGE,
+                    format!(
+                        "`--http` sends a request; it takes no WAVE calls, but `{call}` was given"
+                    ),
+                )
+                .with_help("leave out the calls, or `--http`")
+                .into());
+            }
+            return self.http.run(shell, &runtime, &input, &options, plan);
+        }
         let format = match shell.format() {
             MessageFormat::Json => Format::Json,
             MessageFormat::Human => Format::Wave,
@@ -87,25 +114,28 @@ impl InvokeArgs {
             Format::Wave => results.clone(),
         };
         let started = Instant::now();
-        let (mut session, cache) = Session::start(&runtime, &input, &options, &guest_out, None)?;
+        let (compiled, cache) = runtime.compile(&input)?;
         if cache == CacheOutcome::Untrusted {
             shell.warn(
                 "the compile cache is writable by other users, so it was not used \
                  (`cargo wasmkit cache` shows where it is)",
             );
         }
-        shell.verbose(format_args!(
-            "loaded {} ({cache:?}) in {:.1?}",
-            display_path(&artifact),
-            started.elapsed()
-        ));
+        let verbose = shell.verbosity() >= Verbosity::Verbose;
+        let verbose_line = |line: &str| shell.write_stderr(&format!("{line}\n"));
         let runner = Runner {
             results: &results,
             guest_out: &guest_out,
             format,
+            verbose: verbose.then_some(&verbose_line as &dyn Fn(&str)),
         };
         if self.list {
-            runner.list(&session.listing());
+            // The listing needs no instance: a component whose imports
+            // nothing provides is listed all the same.
+            runner.list(
+                &Session::catalog(&runtime, &compiled, &input, &options)?,
+                verbose,
+            );
             if call_args.is_empty() && self.calls_from.is_none() {
                 return Ok(ExitStatus::Success);
             }
@@ -118,6 +148,13 @@ impl InvokeArgs {
                 )
                 .into());
         }
+        let mut session =
+            Session::instantiate(&runtime, &compiled, &input, &options, &guest_out, None)?;
+        shell.verbose(format_args!(
+            "loaded {} ({cache:?}) in {:.1?}",
+            display_path(&artifact),
+            started.elapsed()
+        ));
         Ok(runner.run(&mut session, calls, &mut |d: &Diagnostic| {
             shell.diagnostic(d);
         }))
@@ -151,6 +188,13 @@ impl InvokeArgs {
             .iter()
             .map(|e| parse_env(e))
             .collect::<Result<_, _>>()?;
+        let mut mocks = match &self.mocks {
+            Some(path) => mocks::read_file(path)?,
+            None => Vec::new(),
+        };
+        for m in &self.mock {
+            mocks.push(mocks::from_argument(m)?);
+        }
         Ok(SessionOptions {
             sandbox: SandboxOptions {
                 dirs,
@@ -162,6 +206,7 @@ impl InvokeArgs {
                 fuel: self.fuel,
                 max_memory,
             },
+            mocks,
         })
     }
 

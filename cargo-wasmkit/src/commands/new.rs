@@ -34,6 +34,8 @@ pub enum KindArg {
     Component,
     /// A proxy-wasm SDK filter (wasm32-wasip1)
     ProxyWasm,
+    /// A wasi:http handler on the wasip2 crate (wasm32-wasip2)
+    Http,
 }
 
 /// `--host`: the proxy-wasm hosts a new filter can target.
@@ -50,6 +52,7 @@ impl NewArgs {
             kind: match self.kind {
                 KindArg::Component => PluginKind::Component,
                 KindArg::ProxyWasm => PluginKind::ProxyWasm,
+                KindArg::Http => PluginKind::Http,
             },
             name: self.name.clone(),
             tags: self.tags.clone(),

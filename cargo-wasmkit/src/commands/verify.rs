@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use wasmkit_build::artifact::locate;
+use wasmkit_build::verify::http::ExpectedStatus;
 use wasmkit_build::verify::{self, ExpectedCall, VerifySettings, VerifyTarget};
 use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Shell, codes};
 use wasmkit_invoke::call::CallSource;
@@ -32,6 +33,12 @@ pub struct VerifyArgs {
     /// The WAVE value the matching --invoke must return
     #[arg(long = "expect", value_name = "VALUE")]
     pub expect: Vec<String>,
+    /// Mock an import of the component for the --invoke calls: NAME=VALUE (added to the plugin's VERIFY_MOCKS)
+    #[arg(long = "mock", value_name = "NAME=VALUE")]
+    pub mock: Vec<String>,
+    /// A request to send to an HTTP component and the status it must get, e.g. 'GET /health -> 200'
+    #[arg(long = "http", value_name = "METHOD PATH -> STATUS")]
+    pub http: Vec<String>,
     /// Also run WASI command modules (`_start`)
     #[arg(long)]
     pub run: bool,
@@ -109,8 +116,28 @@ impl VerifyArgs {
         Ok((config, calls))
     }
 
+    fn mocks(&self) -> Vec<CallSource> {
+        self.mock
+            .iter()
+            .map(|m| CallSource {
+                file: wasmkit_core::SourceFile::new("<mock>", m.as_str()),
+                span: 0..m.len(),
+            })
+            .collect()
+    }
+
+    /// `--http`, which replaces a plugin's `VERIFY_HTTP`.
+    fn http_checks(&self) -> Result<Vec<ExpectedStatus>, Diagnostics> {
+        Ok(self
+            .http
+            .iter()
+            .map(|c| ExpectedStatus::argument(c))
+            .collect::<Result<_, _>>()?)
+    }
+
     fn file_targets(&self) -> Result<Vec<VerifyTarget>, Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         Ok(self
             .files
             .iter()
@@ -118,6 +145,8 @@ impl VerifyArgs {
                 host: self.host.map(HostKind::from),
                 config: config.clone(),
                 calls: calls.clone(),
+                mocks: self.mocks(),
+                http_checks: http_checks.clone(),
                 ..VerifyTarget::new(wasmkit_core::display_path(path), path.clone())
             })
             .collect())
@@ -127,6 +156,7 @@ impl VerifyArgs {
     /// is reported, not verified.
     fn plugin_targets(&self) -> Result<(Vec<VerifyTarget>, Vec<Diagnostic>), Diagnostics> {
         let (config, calls) = self.overrides()?;
+        let http_checks = self.http_checks()?;
         let (project, selected) = self.selection.select(&[])?;
         let mut targets = Vec::new();
         let mut unavailable = selected.warnings;
@@ -144,6 +174,10 @@ impl VerifyArgs {
                     }
                     if !calls.is_empty() {
                         target.calls.clone_from(&calls);
+                    }
+                    target.mocks.extend(self.mocks());
+                    if !http_checks.is_empty() {
+                        target.http_checks.clone_from(&http_checks);
                     }
                     targets.push(target);
                 }

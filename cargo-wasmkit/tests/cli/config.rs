@@ -84,6 +84,8 @@ json-guard 0.1.0 (examples/json-guard)
   VERIFY_CONFIG        examples/json-guard/config.json   examples/json-guard/.buildrc:5:15
   VERIFY_INVOKE        -                                 default
   VERIFY_EXPECT        -                                 default
+  VERIFY_MOCKS         -                                 default
+  VERIFY_HTTP          -                                 default
 
 add-header 0.1.0 (examples/add-header)
   plugin: a `.buildrc` (examples/add-header/.buildrc)
@@ -98,6 +100,8 @@ add-header 0.1.0 (examples/add-header)
   VERIFY_CONFIG        -              default
   VERIFY_INVOKE        -              default
   VERIFY_EXPECT        -              default
+  VERIFY_MOCKS         -              default
+  VERIFY_HTTP          -              default
 
 "#]]);
     // Without -p: all three example plugins, in workspace order.

@@ -193,7 +193,8 @@ example:shapes/geometry.describe@0.1.0: func(s: shape) -> string
         "greet: func(name: string, title: option<string>) -> string",
         "echo-settings: func(x: settings) -> settings",
         "test:echo/alpha.dup@0.1.0: func() -> string",
-        "test:echo/counter-res.make@0.1.0: func(start: u32) -> counter  (not callable with WAVE: uses a resource, future or stream)",
+        "test:echo/counter-res.make@0.1.0: func(start: u32) -> counter",
+        "test:echo/counter-res@0.1.0: resource counter {",
     ] {
         assert!(
             listing.lines().any(|l| l == line),
@@ -325,25 +326,25 @@ error[wave-syntax]: invalid call syntax
 }
 
 #[test]
-fn resource_functions_are_refused_up_front() {
+fn resource_functions_take_and_return_handles() {
+    // Refused up front before handles could be written (issue 12).
     let cache = Scratch::empty();
     invoke(&cache)
         .arg(echo())
-        .arg("counter-res.make(1)")
+        .args([
+            "counter-res.make(1)",
+            "let c = counter-res.make(5)",
+            "c.get()",
+        ])
         .assert()
-        .code(2)
-        .stderr_eq(str![[r#"
-error[unsupported-type]: `test:echo/counter-res.make@0.1.0` cannot be called with WAVE values
- --> <call>:1:1
-  |
-1 | counter-res.make(1)
-  | ^^^^^^^^^^^^^^^^ uses a type WAVE cannot write
-  |
-  = note: its signature is `test:echo/counter-res.make@0.1.0: func(start: u32) -> counter`
-  = note: resources, futures and streams are handles that WAVE has no way to write
+        .success()
+        .stdout_eq(str![[r#"
+<counter #1>
+<counter #2>
+5
 
-
-"#]]);
+"#]])
+        .stderr_eq(str![]);
 }
 
 #[test]

@@ -305,6 +305,67 @@ fn a_component_in_an_envoy_workspace_builds_and_verifies() {
 }
 
 #[test]
+fn http_handler_builds_verifies_its_checks_and_answers_a_request() {
+    let ws = workspace(ROOT);
+    // The guest fixtures' lock has the `wasip2` the template depends on.
+    std::fs::copy(
+        repo_root().join("tests/fixtures/guests/Cargo.lock"),
+        ws.join("Cargo.lock"),
+    )
+    .expect("copy the guest fixtures' lock");
+    let run = wasmkit_in(ws.path(), &["new", "plugins/nt-api", "--kind", "http"]);
+    run.expect_code(0);
+    assert_data_eq!(&run.stderr, file!["snapshots/new/http.stderr"]);
+    let dir = ws.join("plugins/nt-api");
+    assert_eq!(files_below(&dir), [".buildrc", "Cargo.toml", "src/lib.rs"]);
+    assert_generated_code_is_clean(&ws, "nt-api", "wasm32-wasip2");
+
+    // Builds for wasm32-wasip2 (it depends on wasip2), and verify sends
+    // the requests of its `.buildrc`.
+    wasmkit_in(ws.path(), &["build", "-p", "nt-api"])
+        .expect_code(0)
+        .expect_stderr("Verified nt-api (component, exports wasi:http/incoming-handler@")
+        .expect_stderr("3/3 requests");
+    let cache = Scratch::empty();
+    let invoke = |args: &[&str]| {
+        Run::of(
+            &wasmkit()
+                .args(["invoke", "-p", "nt-api"])
+                .args(args)
+                .env("WASMKIT_CACHE_DIR", cache.path())
+                .current_dir(ws.path())
+                .output()
+                .expect("run cargo-wasmkit"),
+        )
+    };
+    let run = invoke(&["--http", "GET /", "-i"]);
+    run.expect_code(0);
+    assert_eq!(
+        run.stdout,
+        "HTTP/1.1 200 OK\ncontent-type: text/plain; charset=utf-8\n\nHello from nt-api!\n"
+    );
+    invoke(&["--http", "DELETE /", "--fail"]).expect_code(1);
+
+    // A check the handler does not pass fails the build, pointing at it.
+    let buildrc = dir.join(".buildrc");
+    let text = read(&buildrc).replace("GET /health -> 200", "GET /health -> 204");
+    std::fs::write(&buildrc, text).unwrap();
+    let run = wasmkit_in(ws.path(), &["build", "-p", "nt-api"]);
+    run.expect_code(1);
+    assert_data_eq!(&run.stderr, file!["snapshots/new/http-check-fails.stderr"]);
+
+    // A check that is not `METHOD PATH -> STATUS` is bad input, where it is written.
+    let text = read(&buildrc).replace("GET /health -> 204", "GET /health => 204");
+    std::fs::write(&buildrc, text).unwrap();
+    let run = wasmkit_in(ws.path(), &["config", "-p", "nt-api"]);
+    run.expect_code(2);
+    assert_data_eq!(
+        &run.stderr,
+        file!["snapshots/new/http-check-invalid.stderr"]
+    );
+}
+
+#[test]
 fn proxy_wasm_joins_an_inline_members_array_then_builds_and_verifies() {
     let root = root_with_members("members = [ \"crates/nt-util\" ]   # inline, padded\n");
     let ws = workspace(&root);

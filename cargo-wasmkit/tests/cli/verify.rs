@@ -167,11 +167,34 @@ fn a_component_import_nothing_provides_is_named() {
       Failed needs-host.wat (component, host wasmtime, [..]) in [..]ms
 error[unprovided-import]: the component imports `my:plugin/host@1.0.0`, which the wasmtime host profile does not provide
 --> needs-host.wat
- = note: the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets
+ = note: the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)
  = help: remove the import (check which dependency pulls it in), or run the component in a host that provides it
+ = help: to verify calls that do not depend on it, mock its functions with `VERIFY_MOCKS` (`NAME=VALUE`, `;`-separated)
 
 
 "#]]);
+}
+
+#[test]
+fn a_wasi_import_of_the_wrong_type_gets_the_linkers_reason() {
+    let cache = Scratch::empty();
+    let dir = Scratch::empty();
+    dir.write(
+        "old-clock.wat",
+        r#"(component
+  (import "wasi:clocks/wall-clock@0.2.6" (instance
+    (export "now" (func (result u64)))))
+  (import "wasi:http/types@0.2.0" (instance
+    (export "fields" (type (sub resource)))))
+)
+"#,
+    );
+    verify(&cache)
+        .current_dir(dir.path())
+        .arg("old-clock.wat")
+        .assert()
+        .code(1)
+        .stderr_eq(snapbox::file!["snapshots/verify/wrong-type-import.stderr"]);
 }
 
 #[test]

@@ -40,6 +40,8 @@ pub enum PluginKind {
     Component,
     /// A proxy-wasm SDK filter for `wasm32-wasip1`.
     ProxyWasm,
+    /// A `wasi:http` handler on the `wasip2` crate, for `wasm32-wasip2`.
+    Http,
 }
 
 impl PluginKind {
@@ -48,6 +50,7 @@ impl PluginKind {
         match self {
             PluginKind::Component => "component",
             PluginKind::ProxyWasm => "proxy-wasm",
+            PluginKind::Http => "http",
         }
     }
 
@@ -55,7 +58,7 @@ impl PluginKind {
     pub fn sample_call(self) -> Option<&'static str> {
         match self {
             PluginKind::Component => Some(r#"greet("world")"#),
-            PluginKind::ProxyWasm => None,
+            PluginKind::ProxyWasm | PluginKind::Http => None,
         }
     }
 }
@@ -159,6 +162,12 @@ impl CreatedPlugin {
             purpose: "build and verify it",
             command: format!("cargo wasmkit build -p {}", self.name),
         });
+        if self.kind == PluginKind::Http {
+            steps.push(NextStep {
+                purpose: "send it a request",
+                command: format!("cargo wasmkit invoke -p {} --http 'GET /'", self.name),
+            });
+        }
         if let Some(call) = self.kind.sample_call() {
             steps.push(NextStep {
                 purpose: "call it",
@@ -333,7 +342,9 @@ fn check_tags(tags: &[String]) -> Result<Vec<String>, Diagnostic> {
 /// The host the plugin's `.buildrc` names.
 fn check_host(kind: PluginKind, host: Option<HostKind>) -> Result<HostKind, Diagnostic> {
     match (kind, host) {
-        (PluginKind::Component, None | Some(HostKind::Wasmtime)) => Ok(HostKind::Wasmtime),
+        (PluginKind::Component | PluginKind::Http, None | Some(HostKind::Wasmtime)) => {
+            Ok(HostKind::Wasmtime)
+        }
         (PluginKind::ProxyWasm, None) => Ok(HostKind::Envoy),
         (PluginKind::ProxyWasm, Some(host @ (HostKind::Envoy | HostKind::Higress))) => Ok(host),
         (kind, Some(host)) => Err(Diagnostic::error(
@@ -341,7 +352,9 @@ fn check_host(kind: PluginKind, host: Option<HostKind>) -> Result<HostKind, Diag
             format!("`--host {host}` does not apply to a {kind} plugin"),
         )
         .with_help(match kind {
-            PluginKind::Component => "a component runs on wasmtime; leave out `--host`",
+            PluginKind::Component | PluginKind::Http => {
+                "a component runs on wasmtime; leave out `--host`"
+            }
             PluginKind::ProxyWasm => "a proxy-wasm plugin's host is `envoy` or `higress`",
         })),
     }

@@ -53,6 +53,21 @@ const PROXY_WASM: &[Template] = &[
     },
 ];
 
+const HTTP: &[Template] = &[
+    Template {
+        path: "Cargo.toml",
+        text: include_str!("templates/http/Cargo.toml.tmpl"),
+    },
+    Template {
+        path: ".buildrc",
+        text: include_str!("templates/http/buildrc.tmpl"),
+    },
+    Template {
+        path: "src/lib.rs",
+        text: include_str!("templates/http/lib.rs.tmpl"),
+    },
+];
+
 /// What the templates are filled with.
 #[derive(Debug)]
 pub(crate) struct TemplateInput<'a> {
@@ -75,6 +90,7 @@ pub(crate) fn render(input: &TemplateInput<'_>) -> Vec<(PathBuf, String)> {
     let templates = match input.kind {
         PluginKind::Component => COMPONENT,
         PluginKind::ProxyWasm => PROXY_WASM,
+        PluginKind::Http => HTTP,
     };
     let extra_tags = if input.tags.is_empty() {
         String::new()
@@ -196,7 +212,11 @@ mod tests {
     #[test]
     fn every_placeholder_is_filled() {
         let tags = ["t1".to_string()];
-        for kind in [PluginKind::Component, PluginKind::ProxyWasm] {
+        for kind in [
+            PluginKind::Component,
+            PluginKind::ProxyWasm,
+            PluginKind::Http,
+        ] {
             for (path, text) in render(&input(kind, "my-plugin", &tags)) {
                 let leftover = text
                     .match_indices("{{")
@@ -224,6 +244,20 @@ mod tests {
                 (Key::VerifyExpect, r#""Hello, world!"; 5"#.to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn http_buildrc_parses_to_valid_checks() {
+        let files = render(&input(PluginKind::Http, "api", &[]));
+        let values = buildrc_values(file(&files, ".buildrc"));
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].0, Key::VerifyHttp);
+        let checks = wasmkit_core::http_check::split_checks(&values[0].1);
+        assert_eq!(checks.len(), 3);
+        for check in checks {
+            wasmkit_core::http_check::HttpCheck::parse(&check).unwrap();
+        }
+        assert!(file(&files, "src/lib.rs").contains("\"Hello from api!\\n\""));
     }
 
     #[test]

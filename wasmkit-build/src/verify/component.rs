@@ -1,66 +1,16 @@
-//! Verifying a component: every import checked against the host profile,
-//! instantiation in the same sandbox as `invoke`, and the `VERIFY_INVOKE`
-//! calls compared with `VERIFY_EXPECT`.
+//! Verifying a component: every import checked against the host profile
+//! (what the invoke sandbox's linker provides, and the `VERIFY_MOCKS`),
+//! instantiation in the same sandbox as `invoke`, the `VERIFY_INVOKE`
+//! calls compared with `VERIFY_EXPECT`, and the `VERIFY_HTTP` requests.
 
 use wasmkit_core::{Diagnostic, HostKind, codes};
+use wasmkit_invoke::imports::Provider;
+use wasmkit_invoke::mocks::Mock;
 use wasmkit_invoke::runtime::Compiled;
 use wasmkit_invoke::{OutputSink, Runtime, SandboxOptions, Session, SessionOptions, WasmInput};
 use wasmtime::component::Component;
-use wasmtime::component::types::ComponentItem;
 
 use super::{ArtifactReport, CallCheck, Check, VerifySettings, VerifyTarget};
-
-/// The WASI 0.2 interfaces the `wasmtime` host profile provides (those of
-/// wasmtime-wasi's `add_to_linker_sync`), by package and interface. Any
-/// 0.2.x version matches, as wasmtime's linker matches semver-compatible
-/// imports.
-const WASI_P2: &[(&str, &[&str])] = &[
-    (
-        "wasi:cli",
-        &[
-            "environment",
-            "exit",
-            "stdin",
-            "stdout",
-            "stderr",
-            "terminal-input",
-            "terminal-output",
-            "terminal-stdin",
-            "terminal-stdout",
-            "terminal-stderr",
-        ],
-    ),
-    ("wasi:clocks", &["monotonic-clock", "wall-clock"]),
-    ("wasi:filesystem", &["types", "preopens"]),
-    ("wasi:io", &["error", "poll", "streams"]),
-    ("wasi:random", &["random", "insecure", "insecure-seed"]),
-    (
-        "wasi:sockets",
-        &[
-            "network",
-            "instance-network",
-            "ip-name-lookup",
-            "tcp",
-            "tcp-create-socket",
-            "udp",
-            "udp-create-socket",
-        ],
-    ),
-];
-
-/// Whether the `wasmtime` profile provides an import of this name.
-fn provided(import: &str) -> bool {
-    let Some((path, version)) = import.split_once('@') else {
-        return false;
-    };
-    let Some((package, interface)) = path.split_once('/') else {
-        return false;
-    };
-    version.starts_with("0.2.")
-        && WASI_P2
-            .iter()
-            .any(|(p, ifaces)| *p == package && ifaces.contains(&interface))
-}
 
 const OUTPUT_CAP: usize = 64 * 1024;
 
@@ -96,46 +46,80 @@ pub(super) fn verify(
         return;
     }
 
-    // Imports.
-    let engine = runtime.engine();
-    let mut missing = Vec::new();
-    let mut count = 0;
-    for (name, item) in component.component_type().imports(engine) {
-        count += 1;
-        let needs_host = match &item.ty {
-            // `use iface.{ty}` imports an interface of types only; nothing
-            // has to provide it.
-            ComponentItem::ComponentInstance(instance) => instance
-                .exports(engine)
-                .any(|(_, e)| !matches!(e.ty, ComponentItem::Type(_))),
-            _ => true,
-        };
-        let is_instance = matches!(item.ty, ComponentItem::ComponentInstance(_));
-        if needs_host && !(is_instance && provided(name)) {
-            missing.push(name.to_string());
+    // Imports: what the sandbox's linker provides, and the mocks.
+    let mocks: Result<Vec<Mock>, Diagnostic> = target.mocks.iter().map(Mock::parse).collect();
+    let mocks = match mocks {
+        Ok(mocks) => mocks,
+        Err(d) => {
+            report
+                .checks
+                .push(Check::new("imports", false, d.message.clone()));
+            report.diagnostics.push(d);
+            return;
+        }
+    };
+    let options = SessionOptions {
+        sandbox: SandboxOptions::default(),
+        limits: settings.limits,
+        mocks,
+    };
+    let compiled = Compiled::Component(component.clone());
+    let catalog = match Session::catalog(runtime, &compiled, input, &options) {
+        Ok(catalog) => catalog,
+        Err(d) => {
+            report
+                .checks
+                .push(Check::new("imports", false, d.message.clone()));
+            report.diagnostics.push(d);
+            return;
+        }
+    };
+    let count = component.component_type().imports(runtime.engine()).count();
+    let mut missing: Vec<&str> = Vec::new();
+    let mut refusals: Vec<Option<&str>> = Vec::new();
+    for import in &catalog.imports {
+        if import.provider == Provider::Unprovided && !missing.contains(&import.import.as_str()) {
+            missing.push(&import.import);
+            refusals.push(import.refusal.as_deref());
         }
     }
-    for name in &missing {
+    for (name, refusal) in missing.iter().zip(&refusals) {
+        let mut d = Diagnostic::error(
+            codes::UNPROVIDED_IMPORT,
+            format!(
+                "the component imports `{name}`, which the wasmtime host profile does not provide"
+            ),
+        );
+        // The profile's interfaces are all `wasi:` ones: for another name
+        // the linker only says it has no such import.
+        if let Some(refusal) = refusal
+            && name.starts_with("wasi:")
+        {
+            d = d.with_note(format!("wasmtime's linker: {refusal}"));
+        }
         report.diagnostics.push(
-            Diagnostic::error(
-                codes::UNPROVIDED_IMPORT,
-                format!("the component imports `{name}`, which the wasmtime host profile does not provide"),
-            )
-            .with_note("the profile provides WASI 0.2: wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem and wasi:sockets")
-            .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it"),
+            d.with_note("the profile provides what `wasmtime serve -S cli=y` does: WASI 0.2 (wasi:cli, wasi:io, wasi:clocks, wasi:random, wasi:filesystem, wasi:sockets) and wasi:http (types, outgoing-handler)")
+            .with_help("remove the import (check which dependency pulls it in), or run the component in a host that provides it")
+            .with_help("to verify calls that do not depend on it, mock its functions with `VERIFY_MOCKS` (`NAME=VALUE`, `;`-separated)"),
         );
     }
+    let mocked = catalog
+        .imports
+        .iter()
+        .any(|i| i.provider == Provider::Mocked);
     report.checks.push(Check::new(
         "imports",
         missing.is_empty(),
-        if missing.is_empty() {
-            format!("all {count} imports are provided by WASI 0.2")
-        } else {
-            format!(
+        match (missing.is_empty(), mocked) {
+            (true, false) => format!("all {count} imports are provided by the wasmtime profile"),
+            (true, true) => {
+                format!("all {count} imports are provided by the wasmtime profile or mocked")
+            }
+            (false, _) => format!(
                 "{} of {count} imports are not provided: {}",
                 missing.len(),
                 missing.join(", ")
-            )
+            ),
         },
     ));
     if !missing.is_empty() {
@@ -144,11 +128,6 @@ pub(super) fn verify(
 
     // Instantiate in the invoke sandbox, with output captured.
     let out = OutputSink::capture(OUTPUT_CAP);
-    let options = SessionOptions {
-        sandbox: SandboxOptions::default(),
-        limits: settings.limits,
-    };
-    let compiled = Compiled::Component(component.clone());
     let mut session =
         match Session::instantiate(runtime, &compiled, input, &options, &out, Some(&out)) {
             Ok(s) => s,
@@ -167,6 +146,7 @@ pub(super) fn verify(
         "instantiated in the invoke sandbox",
     ));
 
+    let mut stopped = false;
     for expected in &target.calls {
         let text = expected.call.text().to_string();
         let mut check = CallCheck {
@@ -206,6 +186,7 @@ pub(super) fn verify(
                 report.calls.push(check);
                 if stop {
                     // The instance cannot be entered after a trap.
+                    stopped = true;
                     break;
                 }
                 continue;
@@ -213,6 +194,14 @@ pub(super) fn verify(
         }
         report.calls.push(check);
     }
+    if !stopped {
+        // Handles the calls left live are dropped, as a host would: their
+        // destructors run, and may fail.
+        if let (_, Some(d)) = session.drop_live_handles() {
+            report.diagnostics.push(d);
+        }
+    }
+    super::http::verify(runtime, component, target, settings, report, &out);
     attach_output(report, &out);
 }
 
@@ -229,22 +218,5 @@ fn attach_output(report: &mut ArtifactReport, out: &OutputSink) {
         if let Some(last) = report.diagnostics.iter_mut().rev().find(|d| d.is_error()) {
             last.notes.push(note);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::provided;
-
-    #[test]
-    fn wasi_02_imports_are_provided_at_any_patch() {
-        assert!(provided("wasi:cli/environment@0.2.0"));
-        assert!(provided("wasi:io/streams@0.2.6"));
-        assert!(provided("wasi:sockets/tcp@0.2.12"));
-        assert!(!provided("wasi:http/types@0.2.0"));
-        assert!(!provided("wasi:cli/environment@0.3.0"));
-        assert!(!provided("wasi:cli/environment"));
-        assert!(!provided("my:plugin/host@1.0.0"));
-        assert!(!provided("log"));
     }
 }

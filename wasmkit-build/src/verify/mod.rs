@@ -12,6 +12,7 @@
 //! parallel.
 
 pub mod component;
+pub mod http;
 pub mod module;
 mod print;
 mod proxy_wasm;
@@ -66,6 +67,10 @@ pub struct VerifyTarget {
     pub config: Option<Vec<u8>>,
     /// Calls to make on a component.
     pub calls: Vec<ExpectedCall>,
+    /// `NAME=VALUE` mocks for the component's imports in those calls.
+    pub mocks: Vec<CallSource>,
+    /// Requests to send to an HTTP component (`VERIFY_HTTP`).
+    pub http_checks: Vec<http::ExpectedStatus>,
     /// Problems found while preparing the target (an unreadable
     /// configuration file); reported with the artifact.
     pub problems: Vec<Diagnostic>,
@@ -80,6 +85,8 @@ impl VerifyTarget {
             host: None,
             config: None,
             calls: Vec::new(),
+            mocks: Vec::new(),
+            http_checks: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -174,6 +181,9 @@ pub struct ArtifactReport {
     pub checks: Vec<Check>,
     /// Calls made on a component.
     pub calls: Vec<CallCheck>,
+    /// `VERIFY_HTTP` requests sent to an HTTP component (the call is the
+    /// request line, the results are statuses).
+    pub http: Vec<CallCheck>,
     /// The proxy-wasm run: outcome, recorded host calls and logs.
     pub proxy_wasm: Option<ProxyWasmReport>,
     /// Guest output captured during the checks (capped).
@@ -197,6 +207,7 @@ impl ArtifactReport {
             duration_ms: 0.0,
             checks: Vec::new(),
             calls: Vec::new(),
+            http: Vec::new(),
             proxy_wasm: None,
             guest_output: String::new(),
             diagnostics: target.problems.clone(),
@@ -227,6 +238,10 @@ impl ArtifactReport {
         if !self.calls.is_empty() {
             let passed = self.calls.iter().filter(|c| c.passed).count();
             parts.push(format!("{passed}/{} calls", self.calls.len()));
+        }
+        if !self.http.is_empty() {
+            let passed = self.http.iter().filter(|c| c.passed).count();
+            parts.push(format!("{passed}/{} requests", self.http.len()));
         }
         format!("{} ({})", self.name, parts.join(", "))
     }
@@ -398,7 +413,8 @@ pub fn verify_one(
 }
 
 /// The target for a plugin's built artifact, with its resolved `HOST`,
-/// `VERIFY_CONFIG`, `VERIFY_INVOKE` and `VERIFY_EXPECT`. Calls and
+/// `VERIFY_CONFIG`, `VERIFY_INVOKE`, `VERIFY_EXPECT`, `VERIFY_MOCKS` and
+/// `VERIFY_HTTP`. Calls and
 /// expected values are placed at their line of the file that set them, so
 /// diagnostics about them point there.
 pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> VerifyTarget {
@@ -444,7 +460,38 @@ pub fn plugin_target(plugin: &wasmkit_core::PluginConfig, artifact: PathBuf) -> 
             expect: expects.next(),
         })
         .collect();
+    target.mocks = sources(&plugin.verify_mocks);
+    // Resolution checked every `VERIFY_HTTP` check already.
+    target.http_checks = http_check_sources(&plugin.verify_http)
+        .unwrap_or_else(|| sources(&plugin.verify_http))
+        .into_iter()
+        .filter_map(|source| {
+            wasmkit_core::http_check::HttpCheck::parse(source.text())
+                .ok()
+                .map(|check| http::ExpectedStatus { check, source })
+        })
+        .collect();
     target
+}
+
+/// Each `VERIFY_HTTP` check where it stands in the file that set it, so
+/// that a failure points at the check itself; `None` when one of them
+/// cannot be found there.
+fn http_check_sources(
+    setting: &wasmkit_core::config::Resolved<Vec<String>>,
+) -> Option<Vec<CallSource>> {
+    let location = setting.location.as_ref()?;
+    let mut from = location.span.start;
+    setting
+        .value
+        .iter()
+        .map(|check| {
+            let rest = location.file.text.get(from..location.span.end)?;
+            let start = from + rest.find(check.as_str())?;
+            from = start + check.len();
+            Some(CallSource::within(&location.file, start..from))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -113,6 +113,7 @@ pub(super) fn verify(
         let options = SessionOptions {
             sandbox: SandboxOptions::default(),
             limits: settings.limits,
+            mocks: Vec::new(),
         };
         match Session::instantiate(
             runtime,

@@ -265,10 +265,33 @@ pub fn echo() -> PathBuf {
         .clone()
 }
 
+/// The `counters` test component (an exported resource), built once.
+pub fn counters() -> PathBuf {
+    static COUNTERS: OnceLock<PathBuf> = OnceLock::new();
+    COUNTERS
+        .get_or_init(|| build_guest(&guests_workspace(), "counters", "wasm32-wasip2"))
+        .clone()
+}
+
+/// The `kv` test component (a custom import and the wall clock), built once.
+pub fn kv() -> PathBuf {
+    static KV: OnceLock<PathBuf> = OnceLock::new();
+    KV.get_or_init(|| build_guest(&guests_workspace(), "kv", "wasm32-wasip2"))
+        .clone()
+}
+
 /// The example `shapes` component, built once with plain cargo.
 pub fn shapes() -> PathBuf {
     static SHAPES: OnceLock<PathBuf> = OnceLock::new();
     SHAPES
         .get_or_init(|| build_guest(&repo_root().join("examples"), "shapes", "wasm32-wasip2"))
+        .clone()
+}
+
+/// The `http-handler` test component (tests/fixtures/guests), built once.
+pub fn http_handler() -> PathBuf {
+    static HANDLER: OnceLock<PathBuf> = OnceLock::new();
+    HANDLER
+        .get_or_init(|| build_guest(&guests_workspace(), "http-handler", "wasm32-wasip2"))
         .clone()
 }
