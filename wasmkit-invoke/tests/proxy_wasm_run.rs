@@ -1,13 +1,15 @@
 //! Runs driven by a `RunPlan` (`load` + `run`, what `cargo wasmkit test`
 //! calls per scenario), against plugins built from the crates.io
-//! `proxy-wasm` SDK in `tests/fixtures/proxy-guests/` and WAT where the SDK
+//! `proxy-wasm` SDK in `tests/fixtures/proxy-scenario-guests/` (and
+//! `proxy-guests/sdk-wait-body`) and WAT where the SDK
 //! cannot reach the case: the plugin kinds, Envoy's header-map lifetimes,
 //! body buffering, callouts answered per cluster and their failures, ticks
 //! in virtual time, properties, and the headers callbacks' return values.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use wasmkit_core::{HostKind, codes};
@@ -48,29 +50,32 @@ fn guests() -> &'static Guests {
             .expect("root");
         let target_dir = root.join("target/wasmkit-tests");
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--locked",
-                "--release",
-                "--target",
-                "wasm32-wasip1",
-            ])
-            .arg("--manifest-path")
-            .arg(root.join("tests/fixtures/proxy-guests/Cargo.toml"))
-            .args([
-                "-p",
-                "sdk-service",
-                "-p",
-                "sdk-network",
-                "-p",
-                "sdk-scenarios",
-            ])
-            .args(["-p", "sdk-wait-body"])
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the proxy-wasm guests failed");
+        let build = |workspace: &str, packages: &[&str]| {
+            let status = Command::new(&cargo)
+                .args([
+                    "build",
+                    "--locked",
+                    "--release",
+                    "--target",
+                    "wasm32-wasip1",
+                ])
+                .arg("--manifest-path")
+                .arg(
+                    root.join("tests/fixtures")
+                        .join(workspace)
+                        .join("Cargo.toml"),
+                )
+                .args(packages.iter().flat_map(|p| ["-p", p]))
+                .env("CARGO_TARGET_DIR", &target_dir)
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building {packages:?} failed");
+        };
+        build(
+            "proxy-scenario-guests",
+            &["sdk-service", "sdk-network", "sdk-scenarios"],
+        );
+        build("proxy-guests", &["sdk-wait-body"]);
         let read = |name: &str| {
             let path = target_dir.join("wasm32-wasip1/release").join(name);
             std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -98,13 +103,29 @@ fn plan(host: HostKind, kind: PluginKind) -> RunPlan {
     plan
 }
 
-/// `load` then `run`, as the test command does.
-fn run_plan(bytes: &[u8], plan: &RunPlan) -> ProxyWasmReport {
+/// The module compiled once per test binary, as the test command compiles
+/// an artifact once per run.
+fn module(bytes: &[u8]) -> wasmtime::Module {
+    static MODULES: OnceLock<Mutex<HashMap<Vec<u8>, wasmtime::Module>>> = OnceLock::new();
+    let modules = MODULES.get_or_init(Default::default);
+    if let Some(module) = modules.lock().expect("not poisoned").get(bytes) {
+        return module.clone();
+    }
     let input = WasmInput::from_bytes(Path::new("plugin.wasm"), bytes.to_vec()).expect("wasm");
     let (compiled, _) = runtime().compile(&input).expect("compiles");
     let Compiled::Module(module) = compiled else {
         panic!("expected a core module");
     };
+    modules
+        .lock()
+        .expect("not poisoned")
+        .insert(bytes.to_vec(), module.clone());
+    module
+}
+
+/// `load` then `run`, as the test command does.
+fn run_plan(bytes: &[u8], plan: &RunPlan) -> ProxyWasmReport {
+    let module = module(bytes);
     let loaded = load(&module, plan.host.kind);
     assert!(loaded.loadable(), "{:#?}", loaded.report.diagnostics);
     run(runtime(), &module, &loaded, plan)
@@ -249,6 +270,42 @@ fn network_filter_gets_connection_events_and_data() {
     );
 }
 
+/// A network filter that logs what the connection's buffer holds and keeps
+/// it there (StopIteration).
+const HOLDING_FILTER: &str = r#"(module
+  (import "env" "proxy_get_buffer_bytes" (func $get_buffer (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_new_connection") (param i32) (result i32) (i32.const 0))
+  (func (export "proxy_on_downstream_data") (param i32 i32 i32) (result i32)
+    (drop (call $get_buffer (i32.const 2) (i32.const 0) (local.get 1) (i32.const 200) (i32.const 204)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 200)) (i32.load (i32.const 204))))
+    (i32.const 1)))"#;
+
+#[test]
+fn network_data_held_by_the_filter_joins_the_next_and_stalls_unresumed() {
+    let mut plan = plan(HostKind::Envoy, PluginKind::Network);
+    plan.network.downstream = vec![b"ab".to_vec(), b"cd".to_vec()];
+    let report = run_plan(&wat(HOLDING_FILTER), &plan);
+    // Envoy's read buffer keeps what the filter stopped on; the next read
+    // joins it (`Context::onData` sees the whole buffer).
+    assert_eq!(logs(&report), ["ab", "abcd"]);
+    assert_eq!(
+        report.outcome,
+        Some(RequestOutcome::Stalled {
+            at: "proxy_on_downstream_data".into(),
+            reason: "`proxy_on_downstream_data` returned StopIteration and nothing resumed the connection, so the client's data never went on".into(),
+        })
+    );
+    assert_eq!(
+        report.connection.as_ref().map(|c| c.to_upstream.as_str()),
+        Some("")
+    );
+}
+
 #[test]
 fn network_upstream_close_arrives_with_its_last_data() {
     let mut plan = plan(HostKind::Envoy, PluginKind::Network);
@@ -298,6 +355,27 @@ fn request_headers_read_in_the_response_callback_fail_on_envoy_with_the_reason()
         logs(&report)
             .iter()
             .any(|l| l.contains("unexpected status: 2"))
+    );
+}
+
+#[test]
+fn response_headers_written_in_the_body_callback_fail_with_the_reason() {
+    let report = scenario("late-write", &mut plan(HostKind::Envoy, PluginKind::Http));
+    assert_eq!(
+        report.outcome,
+        Some(RequestOutcome::Failed {
+            at: "proxy_on_response_body".into()
+        })
+    );
+    let failure = report
+        .diagnostics
+        .iter()
+        .find(|d| d.is_error())
+        .expect("the failure");
+    assert!(
+        failure.notes.iter().any(|n| n
+            == "`proxy_on_response_body` asked `proxy_replace_header_map_value` for `x-late` from the response headers, and the host answered BadArgument (2): Envoy dropped the response headers when `proxy_on_response_headers` returned Continue; the SDKs treat that status as fatal"),
+        "{failure:#?}"
     );
 }
 
@@ -520,6 +598,101 @@ fn higress_redis_override_and_injection_in_the_higress_profile() {
         Some(RequestOutcome::Stalled { .. })
     ));
     assert_eq!(report.callouts[0].answer, "refused: unknown cluster");
+}
+
+/// A service that calls out when the VM starts and logs the answer's
+/// status.
+const STARTUP_CALLOUT: &str = r#"(module
+  (import "env" "proxy_http_call" (func $http_call (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "slow")
+  ;; The headers as the ABI encodes them: count, sizes, then NUL-ended
+  ;; names and values.
+  (data (i32.const 64) "\03\00\00\00\07\00\00\00\03\00\00\00\05\00\00\00\01\00\00\00\0a\00\00\00\04\00\00\00:method\00GET\00:path\00/\00:authority\00slow\00")
+  (data (i32.const 200) ":status")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+    (drop (call $http_call (i32.const 0) (i32.const 4) (i32.const 64) (i32.const 64)
+      (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 2000) (i32.const 300)))
+    (i32.const 1))
+  (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32)
+    (drop (call $get_header (i32.const 6) (i32.const 200) (i32.const 7) (i32.const 400) (i32.const 404)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 400)) (i32.load (i32.const 404))))))"#;
+
+#[test]
+fn a_callout_timeout_expires_in_virtual_time_before_shutdown() {
+    let mut plan = plan(HostKind::Envoy, PluginKind::Service);
+    plan.callouts.otherwise = None;
+    plan.callouts
+        .clusters
+        .insert("slow".into(), CalloutAnswer::Timeout);
+    let report = run_plan(&wat(STARTUP_CALLOUT), &plan);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(logs(&report), ["504"]);
+    assert_eq!(report.callouts[0].answer, "timeout");
+}
+
+#[test]
+fn a_plugin_that_always_calls_out_again_cannot_keep_the_run_going() {
+    // Every answer starts another callout that only a timeout ends.
+    let text = STARTUP_CALLOUT.replace(
+        "(drop (call $log (i32.const 2) (i32.load (i32.const 400)) (i32.load (i32.const 404))))",
+        "(drop (call $http_call (i32.const 0) (i32.const 4) (i32.const 64) (i32.const 64) \
+           (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 2000) (i32.const 300)))",
+    );
+    let mut plan = plan(HostKind::Envoy, PluginKind::Service);
+    plan.callouts.otherwise = Some(CalloutAnswer::Timeout);
+    let report = run_plan(&wat(&text), &plan);
+    assert_eq!(errors(&report), Vec::<String>::new());
+    let stopped = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == codes::HOST_CALL)
+        .expect("a warning");
+    assert_eq!(
+        stopped.message,
+        "the run stopped moving virtual time after 1000 timed events (callout timeouts and ticks)"
+    );
+}
+
+const QUEUE_PLUGIN: &str = r#"(module
+  (import "env" "proxy_register_shared_queue" (func $register (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_resolve_shared_queue" (func $resolve (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_enqueue_shared_queue" (func $enqueue (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_dequeue_shared_queue" (func $dequeue (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "q")
+  (data (i32.const 8) "hello")
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "_initialize"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+    (drop (call $register (i32.const 0) (i32.const 1) (i32.const 100)))
+    (i32.const 1))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (drop (call $resolve (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 104)))
+    (drop (call $enqueue (i32.load (i32.const 104)) (i32.const 8) (i32.const 5)))
+    (i32.const 0))
+  (func (export "proxy_on_queue_ready") (param i32 i32)
+    (drop (call $dequeue (local.get 1) (i32.const 200) (i32.const 204)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 200)) (i32.load (i32.const 204))))))"#;
+
+#[test]
+fn shared_queue_items_reach_the_root_that_registered_the_queue() {
+    let report = run_plan(&wat(QUEUE_PLUGIN), &plan(HostKind::Envoy, PluginKind::Http));
+    assert_eq!(errors(&report), Vec::<String>::new());
+    assert_eq!(logs(&report), ["hello"]);
+    let dequeue = report
+        .calls_to("proxy_dequeue_shared_queue")
+        .next()
+        .expect("dequeued");
+    assert_eq!(dequeue.callback, "proxy_on_queue_ready");
+    assert_eq!(dequeue.context_id, 1);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,19 +1,20 @@
-//! Verifying proxy-wasm modules against the host that will load them:
-//! upstream Envoy (proxy-wasm-cpp-host) or Higress (its fork).
+//! Verifying and running proxy-wasm modules against the host that will
+//! load them: upstream Envoy (proxy-wasm-cpp-host) or Higress (its fork).
 //!
-//! Two halves. The static checks (`checks`) read the module's imports and
-//! exports as wasmtime compiled them and decide what the host decides
-//! before running anything: the ABI marker it picks (and whether it knows
-//! it), the allocator, reactor or command, the shape of every callback it
-//! looks up, and whether it provides every import for that ABI (`abi`
-//! holds the hosts' tables). Then, if the host would load the module, a
-//! mock host on wasmtime (`host`: its state and every host function)
-//! starts it as the host does and sends traffic through an HTTP context
-//! (`flow`; for `verify`, one POST with a JSON body), with that host's
-//! treatment of the callbacks' return values: upstream turns StopIteration
-//! from a headers callback into stop-all-iteration, Higress does so unless
-//! the module is marked 0.2.100. A request that nothing resumes is
-//! reported as stalled, in the host's terms.
+//! Two halves. The static checks ([`load`], in `checks`) read the module's
+//! imports and exports as wasmtime compiled them and decide what the host
+//! decides before running anything: the ABI marker it picks (and whether
+//! it knows it), the allocator, reactor or command, the shape of every
+//! callback it looks up, and whether it provides every import for that ABI
+//! (`abi` holds the hosts' tables). Then, if the host would load the
+//! module, [`run`] starts it in a mock host on wasmtime (`host`: its state
+//! and every host function) as the host does and sends it what a
+//! [`RunPlan`] says (`flow`): an HTTP stream with chunked bodies and
+//! trailers, a network connection, or nothing for a service; callouts
+//! answered per cluster; ticks in virtual time. Each behaviour follows the
+//! Envoy or cpp-host function its comment names. A request that nothing
+//! resumes is reported as stalled, in the host's terms. `verify` runs
+//! [`RunPlan::verify`] ([`verify_proxy_wasm`]).
 //!
 //! This module never panics on a module's bytes or behaviour and always
 //! returns a report; it does not render diagnostics or choose the host.

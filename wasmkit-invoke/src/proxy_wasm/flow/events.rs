@@ -22,6 +22,10 @@ const MAX_PUMP_ROUNDS: usize = 64;
 /// "upstream request timeout").
 const TIMEOUT_BODY: &[u8] = b"upstream request timeout";
 
+/// Timed events (callout timeouts, ticks) one run delivers at most, so that
+/// a plugin that starts a new timed callout from every answer ends.
+pub(super) const MAX_TIMED_EVENTS: u32 = 1_000;
+
 impl Run<'_> {
     /// Delivers everything due now: callouts answered at once, gRPC and
     /// Redis answers, queue notifications.
@@ -121,6 +125,22 @@ impl Run<'_> {
             (None, Some(t)) => t,
             (None, None) => return Ok(false),
         };
+        if self.timed_events_left == 0 {
+            if !self.timed_events_warned {
+                self.timed_events_warned = true;
+                self.report.diagnostics.push(
+                    Diagnostic::warning(
+                        codes::HOST_CALL,
+                        format!(
+                            "the run stopped moving virtual time after {MAX_TIMED_EVENTS} timed events (callout timeouts and ticks)"
+                        ),
+                    )
+                    .with_help("make sure a callout answer or a tick does not always start another timed callout"),
+                );
+            }
+            return Ok(false);
+        }
+        self.timed_events_left -= 1;
         self.state().now_ms = due.max(now);
         if callout_due == Some(due) {
             self.pump()?;
@@ -145,6 +165,25 @@ impl Run<'_> {
     /// due meanwhile.
     pub(super) fn remaining_ticks(&mut self) -> Result<(), Failed> {
         while self.ticks_left > 0 && self.store.data().tick_period_ms > 0 {
+            if !self.advance()? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers the callouts still waiting on a timeout, in virtual time,
+    /// before the VM shuts down (within the run's budget of timed events,
+    /// so that a plugin that calls out again from every answer ends).
+    pub(super) fn settle(&mut self) -> Result<(), Failed> {
+        while self
+            .store
+            .data()
+            .signals
+            .callouts
+            .iter()
+            .any(|c| c.due_ms.is_some())
+        {
             if !self.advance()? {
                 break;
             }

@@ -56,7 +56,7 @@ impl Run<'_> {
                 return;
             }
         }
-        if self.remaining_ticks().is_err() {
+        if self.remaining_ticks().is_err() || self.settle().is_err() {
             return;
         }
         self.shutdown_root();

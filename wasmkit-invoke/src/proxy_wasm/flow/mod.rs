@@ -130,6 +130,8 @@ pub(crate) fn run(
         plan: input.plan.clone(),
         ticks_left: input.plan.ticks,
         next_tick_ms: None,
+        timed_events_left: events::MAX_TIMED_EVENTS,
+        timed_events_warned: false,
         report,
     };
     run.lifecycle(input.start);
@@ -157,6 +159,9 @@ struct Run<'r> {
     ticks_left: u32,
     /// When the next tick is due, in virtual milliseconds.
     next_tick_ms: Option<u64>,
+    /// Timed events the run may still deliver.
+    timed_events_left: u32,
+    timed_events_warned: bool,
     report: &'r mut ProxyWasmReport,
 }
 

@@ -56,28 +56,51 @@ impl Run<'_> {
         self.net_call("proxy_on_context_create", &[HTTP_ID, ROOT_ID])?;
         let raw = self.net_call("proxy_on_new_connection", &[HTTP_ID])?;
         if raw != 0 && !self.take_resume(DOWNSTREAM) && !self.net_wait(DOWNSTREAM)? {
-            return Ok(self.net_stall("proxy_on_new_connection", "the new connection"));
+            let stall = self.net_stall("proxy_on_new_connection", "the new connection");
+            self.close(false)?;
+            return Ok(stall);
         }
         let plan = self.plan.clone();
-        let upstream_closes = plan.network.close_first == CloseFirst::Upstream;
         for chunk in &plan.network.downstream {
             self.data(DOWNSTREAM, chunk, false)?;
         }
         if self.held(DOWNSTREAM) && !self.net_wait(DOWNSTREAM)? {
-            return Ok(self.net_stall("proxy_on_downstream_data", "the client's data"));
+            // The client gives up and closes.
+            let stall = self.net_stall("proxy_on_downstream_data", "the client's data");
+            self.close(false)?;
+            return Ok(stall);
         }
+        let upstream_closes = plan.network.close_first == CloseFirst::Upstream;
         let mut upstream = plan.network.upstream.clone();
         if upstream_closes && upstream.is_empty() {
             upstream.push(Vec::new());
         }
         let count = upstream.len();
         for (i, chunk) in upstream.iter().enumerate() {
-            self.data(UPSTREAM, chunk, upstream_closes && i + 1 == count)?;
+            let end_of_stream = upstream_closes && i + 1 == count;
+            self.data(UPSTREAM, chunk, end_of_stream)?;
+            if end_of_stream {
+                // `Context::onWrite`: the upstream's end of stream closes
+                // it whatever the filter returned.
+                self.close(true)?;
+            }
         }
-        if self.held(UPSTREAM) && !self.net_wait(UPSTREAM)? {
-            return Ok(self.net_stall("proxy_on_upstream_data", "the upstream's data"));
+        let outcome = if self.held(UPSTREAM) && !self.net_wait(UPSTREAM)? {
+            self.net_stall("proxy_on_upstream_data", "the upstream's data")
+        } else {
+            RequestOutcome::Completed
+        };
+        if !upstream_closes {
+            self.close(false)?;
         }
-        let close: &[&'static str] = if upstream_closes {
+        Ok(outcome)
+    }
+
+    /// The close: the upstream's (`onUpstreamConnectionClose(Unknown)`:
+    /// close, done, delete) or the client's (`onEvent(RemoteClose)`, then
+    /// `onCloseTCP`: close, done, log, delete).
+    fn close(&mut self, upstream: bool) -> Result<(), End> {
+        let close: &[&'static str] = if upstream {
             &[
                 "proxy_on_upstream_connection_close",
                 "proxy_on_done",
@@ -100,7 +123,7 @@ impl Run<'_> {
             self.call(name, HTTP_ID, args, Restriction::None)
                 .map_err(|Failed| End(self.failed_outcome()))?;
         }
-        Ok(RequestOutcome::Completed)
+        Ok(())
     }
 
     /// Calls a connection callback, then what is due; a close the plugin
