@@ -24,7 +24,7 @@ use wasmkit_core::{
 };
 use wasmkit_invoke::CallSource;
 
-use super::scenario::toml::{Entry, Reader};
+use super::scenario::toml::{self, Entry, Reader};
 
 pub use calls::{CallScenario, ScenarioCall};
 pub use http::HttpScenario;
@@ -72,34 +72,13 @@ pub fn plugin_runs_components(plugin: &PluginConfig) -> bool {
 /// Reads and parses the component scenario at `path`, shown as `display`.
 /// Every problem of the file is returned; a file with any is not run.
 pub fn load(path: &Path, display: &str) -> Result<ComponentScenario, Diagnostics> {
-    let text = std::fs::read(path).map_err(|e| {
-        Diagnostic::read_failed(Path::new(display), &e).with_help(
-            "a scenario is a `.toml` file; see `cargo wasmkit test --help` for the format",
-        )
-    })?;
-    let text = String::from_utf8(text).map_err(|_| {
-        Diagnostic::error(
-            codes::SCENARIO_SYNTAX,
-            format!("`{display}` is not valid TOML: it is not UTF-8 text"),
-        )
-    })?;
+    let text = toml::read_text(path, display)?;
     parse(path, display, &text)
 }
 
 /// Parses component scenario `text` read from `path`.
 pub fn parse(path: &Path, display: &str, text: &str) -> Result<ComponentScenario, Diagnostics> {
-    let source = SourceFile::new(display, text);
-    let doc = toml_edit::Document::parse(text).map_err(|e| {
-        Diagnostic::error(
-            codes::SCENARIO_SYNTAX,
-            format!("`{display}` is not valid TOML"),
-        )
-        .with_label(Label::primary(
-            &source,
-            e.span().unwrap_or(0..0),
-            e.message().trim_end().to_string(),
-        ))
-    })?;
+    let (source, doc) = toml::document(display, text)?;
     let mut reader = Reader::new(Arc::clone(&source));
     let fields = reader.fields(doc.as_table(), "", TOP_KEYS);
     let stem = path

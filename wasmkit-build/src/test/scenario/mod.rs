@@ -21,7 +21,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Label, ProxyKind, SourceFile, codes};
+use wasmkit_core::{Diagnostic, Diagnostics, HostKind, Label, ProxyKind, SourceFile};
 use wasmkit_invoke::proxy_wasm::{Callouts, GrpcAnswer, HttpMessage, NetworkTraffic, RedisAnswer};
 
 pub use expect::{Expectation, Expected, Outcome, Side};
@@ -130,35 +130,14 @@ impl Scenario {
 /// Reads and parses the scenario at `path`, shown as `display`. Every
 /// problem of the file is returned; a file with any is not run.
 pub fn load(path: &Path, display: &str) -> Result<Scenario, Diagnostics> {
-    let text = std::fs::read(path).map_err(|e| {
-        Diagnostic::read_failed(Path::new(display), &e).with_help(
-            "a scenario is a `.toml` file; see `cargo wasmkit test --help` for the format",
-        )
-    })?;
-    let text = String::from_utf8(text).map_err(|_| {
-        Diagnostic::error(
-            codes::SCENARIO_SYNTAX,
-            format!("`{display}` is not valid TOML: it is not UTF-8 text"),
-        )
-    })?;
+    let text = toml::read_text(path, display)?;
     parse(path, display, &text)
 }
 
 /// Parses scenario `text` read from `path` (files it names are relative to
 /// the directory of `path`).
 pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnostics> {
-    let source = SourceFile::new(display, text);
-    let doc = toml_edit::Document::parse(text).map_err(|e| {
-        Diagnostic::error(
-            codes::SCENARIO_SYNTAX,
-            format!("`{display}` is not valid TOML"),
-        )
-        .with_label(Label::primary(
-            &source,
-            e.span().unwrap_or(0..0),
-            e.message().trim_end().to_string(),
-        ))
-    })?;
+    let (source, doc) = toml::document(display, text)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut reader = Reader::new(Arc::clone(&source));
     let fields = reader.fields(doc.as_table(), "", TOP_KEYS);

@@ -4,6 +4,7 @@
 //! so that one run reports every problem of a file.
 
 use std::ops::Range;
+use std::path::Path;
 use std::sync::Arc;
 
 use toml_edit::{Item, TableLike, Value};
@@ -24,6 +25,42 @@ pub(crate) struct Entry<'d> {
     /// The value's bytes (the key's when the value has none, such as an
     /// implicit table).
     pub(crate) span: Range<usize>,
+}
+
+/// The text of the scenario file at `path`, shown as `display`.
+pub(crate) fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
+    let text = std::fs::read(path).map_err(|e| {
+        Diagnostic::read_failed(Path::new(display), &e).with_help(
+            "a scenario is a `.toml` file; see `cargo wasmkit test --help` for the format",
+        )
+    })?;
+    String::from_utf8(text).map_err(|_| {
+        Diagnostic::error(
+            codes::SCENARIO_SYNTAX,
+            format!("`{display}` is not valid TOML: it is not UTF-8 text"),
+        )
+    })
+}
+
+/// `text` (of the file shown as `display`) as a TOML document with spans,
+/// and the source its diagnostics point into.
+pub(crate) fn document(
+    display: &str,
+    text: &str,
+) -> Result<(Arc<SourceFile>, toml_edit::Document<String>), Diagnostic> {
+    let source = SourceFile::new(display, text);
+    let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
+        Diagnostic::error(
+            codes::SCENARIO_SYNTAX,
+            format!("`{display}` is not valid TOML"),
+        )
+        .with_label(Label::primary(
+            &source,
+            e.span().unwrap_or(0..0),
+            e.message().trim_end().to_string(),
+        ))
+    })?;
+    Ok((source, doc))
 }
 
 /// The keys of one table, after unknown ones were reported.
