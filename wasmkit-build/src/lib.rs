@@ -25,6 +25,7 @@ mod cargo;
 mod component;
 mod display;
 mod explain;
+pub mod invoke_target;
 mod pipe;
 pub mod pipeline;
 mod plan;
@@ -35,4 +36,5 @@ pub mod verify;
 
 pub use artifact::{ArtifactLocation, ArtifactRecord, ArtifactState, is_up_to_date, locate};
 pub use build::{BuildOptions, BuildOutcome, BuiltArtifact, build};
+pub use invoke_target::{InvokeRequest, InvokeTarget};
 pub use pipeline::{BuildDirLock, BuildSteps, build_and_verify, plugin_artifact};

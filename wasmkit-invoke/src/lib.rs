@@ -16,6 +16,7 @@
 //! reports every problem as a `wasmkit_core::Diagnostic`.
 
 mod args;
+pub mod batch;
 pub mod bindings;
 pub mod cache;
 pub mod call;
@@ -24,6 +25,7 @@ pub mod completion;
 pub mod component;
 mod drops;
 pub mod exports;
+pub mod flags;
 pub mod http;
 pub mod imports;
 pub mod input;

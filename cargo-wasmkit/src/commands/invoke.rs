@@ -1,39 +1,24 @@
 //! `cargo wasmkit invoke`: call a component's functions with WAVE
-//! arguments, in an [`interactive`] session or as a batch, or send an HTTP
+//! arguments, in an interactive session or as a batch, or send an HTTP
 //! component a request ([`http`]).
 
 mod http;
-mod interactive;
 
-use std::cell::Cell;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use clap::Args;
+use wasmkit_build::InvokeRequest;
 use wasmkit_core::config::CliOverrides;
-use wasmkit_core::workspace::{PackageSelection, Project};
-use wasmkit_core::{
-    Diagnostic, Diagnostics, ExitStatus, MessageFormat, PluginConfig, Shell, Verbosity, codes,
-    display_path,
-};
-use wasmkit_invoke::calls::Calls;
-use wasmkit_invoke::interrupt::Interrupt;
-use wasmkit_invoke::limits::{self, Limits};
-use wasmkit_invoke::mocks;
-use wasmkit_invoke::repl::ReplSetup;
-use wasmkit_invoke::runner::{Format, Runner};
-use wasmkit_invoke::runtime::{CacheOutcome, Compilation, OptLevel};
-use wasmkit_invoke::sandbox::{DirGrant, parse_env};
-use wasmkit_invoke::{
-    OutputSink, Runtime, RuntimeOptions, SandboxOptions, Session, SessionOptions, WasmInput,
-};
+use wasmkit_core::{Diagnostic, ExitStatus, MessageFormat, Shell, codes};
+use wasmkit_invoke::batch::{CallsFrom, Invocation};
+use wasmkit_invoke::flags::SessionFlags;
+use wasmkit_invoke::runtime::OptLevel;
+use wasmkit_invoke::{Runtime, RuntimeOptions, WasmInput};
 
 use super::CommandResult;
 use crate::cli::{ManifestArgs, OptLevelArg, ProfileArgs};
-
-/// The artifact, the calls, and the plugin it was built from.
-type Artifact = (PathBuf, Vec<String>, Option<(Project, PluginConfig)>);
+use crate::render;
 
 #[derive(Debug, Args)]
 pub(crate) struct InvokeArgs {
@@ -96,10 +81,10 @@ pub(crate) struct InvokeArgs {
 
 impl InvokeArgs {
     pub(crate) fn run(&self, shell: &Shell) -> CommandResult {
-        let options = self.session_options()?;
+        let options = self.session_flags().options()?;
         let http = self.http.plan()?;
-        let (artifact, call_args, plugin) = self.artifact(shell)?;
-        let no_calls = call_args.is_empty() && self.calls_from.is_none();
+        let target = self.request().resolve(shell)?;
+        let no_calls = target.calls.is_empty() && self.calls_from.is_none();
         let interactive = self.interactive
             || (http.is_none() && no_calls && !self.list && std::io::stdin().is_terminal());
         if interactive {
@@ -117,9 +102,9 @@ impl InvokeArgs {
             },
             ..RuntimeOptions::with_default_cache(self.no_cache)
         })?;
-        let input = WasmInput::read(&artifact)?;
+        let input = WasmInput::read(&target.artifact)?;
         if let Some(plan) = &http {
-            if let Some(call) = call_args.first() {
+            if let Some(call) = target.calls.first() {
                 return Err(Diagnostic::error(
                     codes::USAGE,
                     format!(
@@ -129,102 +114,29 @@ impl InvokeArgs {
                 .with_help("leave out the calls, or `--http`")
                 .into());
             }
-            return self.http.run(shell, &runtime, &input, &options, plan);
+            let output = self.http.output();
+            return render::http::send(shell, &runtime, &input, &options, plan, output);
         }
-        let format = match shell.format() {
-            MessageFormat::Json => Format::Json,
-            MessageFormat::Human => Format::Wave,
-        };
-        let results = OutputSink::stdout();
-        // With JSON on stdout, the guest's own stdout is captured and carried
-        // inside each call's object instead of breaking the JSON lines.
-        let guest_out = match format {
-            Format::Json => OutputSink::capture(1 << 20),
-            Format::Wave => results.clone(),
-        };
-        let started = Instant::now();
-        let Compilation {
-            compiled,
-            cache,
-            tier,
-            why,
-        } = runtime.compile_with_info(&input)?;
-        if cache == CacheOutcome::Untrusted {
-            shell.warn(
-                "the compile cache is writable by other users, so it was not used \
-                 (`cargo wasmkit cache` shows where it is)",
-            );
-        }
-        let verbose = shell.verbosity() >= Verbosity::Verbose;
-        let verbose_line = |line: &str| shell.write_stderr(&format!("{line}\n"));
-        let runner = Runner {
-            results: &results,
-            guest_out: &guest_out,
-            format,
-            verbose: verbose.then_some(&verbose_line as &dyn Fn(&str)),
-        };
+        let invocation = Invocation::compile(shell, &runtime, &input, &options)?;
         if self.list {
-            // The listing needs no instance: a component whose imports
-            // nothing provides is listed all the same.
-            runner.list(&Session::catalog(&compiled, &input, &options)?, verbose);
+            invocation.list()?;
             if no_calls && !interactive {
                 return Ok(ExitStatus::Success);
             }
         }
         if interactive {
-            // With a plugin, `:help` reads doc comments from its WIT sources.
-            let wit_dir = plugin
-                .as_ref()
-                .map(|(_, plugin)| plugin.dir().join("wit"))
-                .filter(|dir| dir.is_dir());
-            let rebuild = plugin.map(|(project, plugin)| {
-                let no_verify = self.no_verify;
-                Box::new(move || {
-                    wasmkit_build::plugin_artifact(&project, &plugin, no_verify, shell)
-                }) as wasmkit_invoke::repl::Rebuild<'_>
-            });
-            let setup = ReplSetup {
-                runtime,
-                artifact,
-                options,
-                rebuild,
-                interrupt: Interrupt::new(),
-                guest_out: guest_out.clone(),
-                verbose,
-                wit_dir,
-            };
-            return interactive::run(shell, setup, input, compiled);
+            let (compiled, guest_out) = invocation.into_session_parts();
+            let setup =
+                render::session::setup(shell, runtime, target, options, guest_out, self.no_verify);
+            return render::session::run(shell, setup, input, compiled);
         }
-        // No calls and stdin not a terminal: the calls come from stdin, as
-        // with `--calls-from -`, and no prompt is ever shown.
-        let from_stdin = no_calls && !self.list;
-        let calls_from = match &self.calls_from {
-            Some(path) => Some(path.as_path()),
-            None if from_stdin => Some(Path::new("-")),
-            None => None,
+        let from = match &self.calls_from {
+            Some(path) => CallsFrom::File(path),
+            // No calls and stdin not a terminal: the calls come from stdin.
+            None if no_calls && !self.list => CallsFrom::Stdin,
+            None => CallsFrom::Arguments,
         };
-        let read = Cell::new(0usize);
-        let calls = Calls::new(call_args, calls_from)?.inspect(|_| read.set(read.get() + 1));
-        let mut session =
-            Session::instantiate(&runtime, &compiled, &input, &options, &guest_out, None)?;
-        shell.verbose(format_args!(
-            "loaded {} ({cache:?}, {}: {why}) in {:.1?}",
-            display_path(&artifact),
-            tier.name(),
-            started.elapsed()
-        ));
-        let status = runner.run(&mut session, calls, &mut |d: &Diagnostic| {
-            shell.diagnostic(d);
-        });
-        if from_stdin && read.get() == 0 {
-            return Err(Diagnostic::error(codes::USAGE, "nothing to call")
-                .with_help(
-                    "give calls such as 'area(circle({radius: 1.0}))', pipe them in, \
-                     `--calls-from FILE`, or `--list`",
-                )
-                .into());
-        }
-        Ok(status)
+        invocation.run(target.calls, from)
     }
 
     /// What a session cannot be combined with.
@@ -255,95 +167,30 @@ impl InvokeArgs {
         Ok(())
     }
 
-    fn session_options(&self) -> Result<SessionOptions, Diagnostic> {
-        let timeout = match &self.timeout {
-            None => None,
-            Some(t) => limits::parse_timeout(t).map_err(|e| {
-                Diagnostic::error(
-                    codes::INVALID_OPTION,
-                    format!("invalid `--timeout {t}`: {e}"),
-                )
-                .with_help("write a duration such as `500ms`, `10s` or `2m`, or `off`")
-            })?,
-        };
-        let max_memory = limits::parse_bytes(&self.max_memory).ok_or_else(|| {
-            Diagnostic::error(
-                codes::INVALID_OPTION,
-                format!("invalid `--max-memory {}`", self.max_memory),
-            )
-            .with_help("write a size such as `64MiB`, `1GiB` or a number of bytes")
-        })?;
-        let dirs = self
-            .dir
-            .iter()
-            .map(|d| DirGrant::parse(d))
-            .collect::<Result<_, _>>()?;
-        let env = self
-            .env
-            .iter()
-            .map(|e| parse_env(e))
-            .collect::<Result<_, _>>()?;
-        let mut mocks = match &self.mocks {
-            Some(path) => mocks::read_file(path)?,
-            None => Vec::new(),
-        };
-        for m in &self.mock {
-            mocks.push(mocks::from_argument(m)?);
+    fn session_flags(&self) -> SessionFlags<'_> {
+        SessionFlags {
+            dirs: &self.dir,
+            env: &self.env,
+            inherit_env: self.inherit_env,
+            timeout: self.timeout.as_deref(),
+            fuel: self.fuel,
+            max_memory: &self.max_memory,
+            mock: &self.mock,
+            mocks_file: self.mocks.as_deref(),
         }
-        Ok(SessionOptions {
-            sandbox: SandboxOptions {
-                dirs,
-                env,
-                inherit_env: self.inherit_env,
-            },
-            limits: Limits {
-                timeout,
-                fuel: self.fuel,
-                max_memory,
-            },
-            mocks,
-        })
     }
 
-    /// The artifact to invoke and the calls: a file given first, or the
-    /// built artifact of `-p` (or of the current directory's plugin), built
-    /// and verified first when it is missing or older than its sources, and
-    /// verified first when its last verification did not pass. With a
-    /// plugin, also the project and the plugin, to build it again.
-    fn artifact(&self, shell: &Shell) -> Result<Artifact, Diagnostics> {
-        if self.package.is_none()
-            && let Some(first) = self.args.first()
-            && (Path::new(first).exists() || !first.contains('('))
-        {
-            return Ok((PathBuf::from(first), self.args[1..].to_vec(), None));
+    fn request(&self) -> InvokeRequest<'_> {
+        InvokeRequest {
+            args: &self.args,
+            package: self.package.as_deref(),
+            overrides: CliOverrides {
+                release: self.profile.release,
+                profile: self.profile.profile.clone(),
+                ..CliOverrides::default()
+            },
+            cargo: self.manifest.cargo_options(),
+            no_verify: self.no_verify,
         }
-        let project = Project::load(&self.manifest.cargo_options())?;
-        let selection = PackageSelection {
-            packages: self.package.iter().cloned().collect(),
-            ..PackageSelection::default()
-        };
-        let overrides = CliOverrides {
-            release: self.profile.release,
-            profile: self.profile.profile.clone(),
-            ..CliOverrides::default()
-        };
-        let selected = project.select(&selection, &overrides)?;
-        shell.diagnostics(&selected.warnings);
-        let plugin = match selected.plugins.as_slice() {
-            [one] => one,
-            many => {
-                let names: Vec<&str> = many.iter().map(PluginConfig::name).collect();
-                return Err(Diagnostic::error(
-                    codes::USAGE,
-                    "which plugin? this workspace has several",
-                )
-                .with_note(format!("the plugins are: {}", names.join(", ")))
-                .with_help("name one with `-p`, run inside its directory, or give a .wasm file")
-                .into());
-            }
-        };
-        let wasm = wasmkit_build::plugin_artifact(&project, plugin, self.no_verify, shell)?;
-        let plugin = plugin.clone();
-        Ok((wasm, self.args.clone(), Some((project, plugin))))
     }
 }

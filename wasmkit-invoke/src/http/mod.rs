@@ -11,6 +11,7 @@
 //! lets them through to the network for an authority.
 
 mod handler;
+mod plan;
 mod report;
 mod request;
 mod response;
@@ -19,6 +20,7 @@ mod upstream;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 pub use handler::{Exchange, HANDLE, HttpHandler, HttpOutcome};
+pub use plan::{HttpFlags, HttpPlan};
 pub use request::{HttpRequest, Scheme};
 pub use response::{CollectedResponse, HttpResponse, ResponseHead, ResponseSink};
 pub use upstream::{

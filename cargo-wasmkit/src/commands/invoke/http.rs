@@ -1,20 +1,11 @@
 //! `invoke --http 'METHOD PATH'`: one request to an HTTP component, with
-//! curl's options and output (the body on stdout as it streams, `-i` for
-//! the head, `-v` for the request and response heads on stderr).
-
-use std::io::IsTerminal;
-use std::path::Path;
+//! curl's options; the output is `render::http`'s.
 
 use clap::{Args, ValueEnum};
-use wasmkit_core::{Diagnostic, Diagnostics, MessageFormat, Shell, Verbosity, codes, display_path};
-use wasmkit_invoke::http::{
-    CollectedResponse, HttpHandler, HttpRequest, ResponseHead, ResponseSink, Scheme, Upstreams,
-    parse_upstream,
-};
-use wasmkit_invoke::runtime::Compiled;
-use wasmkit_invoke::{OutputSink, Runtime, SessionOptions, WasmInput};
+use wasmkit_core::Diagnostics;
+use wasmkit_invoke::http::{HttpFlags, HttpPlan};
 
-use crate::commands::CommandResult;
+use crate::render::http::HttpOutput;
 
 /// The HTTP options of `invoke`.
 #[derive(Debug, Args)]
@@ -65,161 +56,29 @@ pub(crate) enum SchemeArg {
     Https,
 }
 
-/// A request and how its outgoing requests are answered, read from the
-/// command line before anything is built.
-#[derive(Debug)]
-pub(crate) struct HttpPlan {
-    request: HttpRequest,
-    upstreams: Upstreams,
-}
-
 impl HttpArgs {
     /// The request to send, if `--http` is given, with every option checked.
     pub(crate) fn plan(&self) -> Result<Option<HttpPlan>, Diagnostics> {
         let Some(line) = &self.http else {
             return Ok(None);
         };
-        let mut request = HttpRequest::parse_line(line)?;
-        for header in &self.headers {
-            request.add_header_arg(header)?;
-        }
-        request.set_authority(&self.authority)?;
-        request.scheme = match self.scheme {
-            SchemeArg::Http => Scheme::Http,
-            SchemeArg::Https => Scheme::Https,
+        let flags = HttpFlags {
+            line,
+            headers: &self.headers,
+            data: self.data.as_deref(),
+            authority: &self.authority,
+            https: matches!(self.scheme, SchemeArg::Https),
+            upstream: &self.upstream,
+            allow_outbound: &self.allow_outbound,
         };
-        if let Some(data) = &self.data {
-            request.body = match data.strip_prefix('@') {
-                Some(file) => std::fs::read(file).map_err(|e| {
-                    Diagnostic::read_failed(Path::new(&display_path(Path::new(file))), &e)
-                        .with_note("the request body of `--data @FILE`")
-                })?,
-                None => data.as_bytes().to_vec(),
-            };
-        }
-        let mut upstreams = Upstreams::new();
-        for spec in &self.upstream {
-            let (authority, answer) = parse_upstream(spec)?;
-            if upstreams.answers(&authority) {
-                return Err(Diagnostic::error(
-                    codes::INVALID_OPTION,
-                    format!("`--upstream` answers `{authority}` twice"),
-                )
-                .with_help("give one answer per authority")
-                .into());
-            }
-            upstreams.answer(&authority, answer);
-        }
-        for authority in &self.allow_outbound {
-            if upstreams.answers(authority) {
-                return Err(Diagnostic::error(
-                    codes::INVALID_OPTION,
-                    format!("`{authority}` is both answered by `--upstream` and allowed by `--allow-outbound`"),
-                )
-                .with_help("keep one of the two")
-                .into());
-            }
-            upstreams.allow(authority);
-        }
-        Ok(Some(HttpPlan { request, upstreams }))
+        flags.plan().map(Some)
     }
 
-    /// Sends the request to `input` and reports the response.
-    pub(crate) fn run(
-        &self,
-        shell: &Shell,
-        runtime: &Runtime,
-        input: &WasmInput,
-        options: &SessionOptions,
-        plan: &HttpPlan,
-    ) -> CommandResult {
-        let (compiled, _) = runtime.compile(input)?;
-        let Compiled::Component(component) = compiled else {
-            return Err(Diagnostic::error(
-                codes::NOT_AN_HTTP_HANDLER,
-                format!(
-                    "`{}` is a core module, which cannot take HTTP requests",
-                    display_path(&input.path)
-                ),
-            )
-            .with_help(
-                "`--http` sends requests to components that export `wasi:http/incoming-handler`",
-            )
-            .into());
-        };
-        // The handler's own prints go to stderr: stdout carries its response.
-        let handler = HttpHandler::new(runtime, &component, options, OutputSink::stderr())?;
-        let verbose = shell.verbosity() >= Verbosity::Verbose;
-        if verbose {
-            let mut text: String = plan
-                .request
-                .head_lines()
-                .iter()
-                .map(|l| format!("> {l}\n"))
-                .collect();
-            text.push_str(">\n");
-            shell.write_stderr(&text);
+    /// How the response is shown.
+    pub(crate) fn output(&self) -> HttpOutput {
+        HttpOutput {
+            include: self.include,
+            fail: self.fail,
         }
-        let exchange = match shell.format() {
-            MessageFormat::Human => {
-                let mut sink = StdoutSink {
-                    out: OutputSink::stdout(),
-                    include: self.include,
-                    verbose,
-                    flush_each: std::io::stdout().is_terminal(),
-                    shell,
-                };
-                let exchange = handler.exchange(&plan.request, &plan.upstreams, &mut sink);
-                sink.out.flush();
-                exchange
-            }
-            MessageFormat::Json => {
-                let mut collected = CollectedResponse::default();
-                let exchange = handler.exchange(&plan.request, &plan.upstreams, &mut collected);
-                shell.json(&exchange.to_json(
-                    &plan.request,
-                    collected.response.as_ref(),
-                    self.fail,
-                ));
-                return Ok(exchange.exit_status(self.fail));
-            }
-        };
-        if verbose {
-            for record in &exchange.outgoing {
-                shell.write_stderr(&format!("* {}\n", record.summary()));
-            }
-        }
-        shell.diagnostics(&exchange.problems(self.fail));
-        Ok(exchange.exit_status(self.fail))
-    }
-}
-
-/// The response on stdout as it streams (its head too with `-i`), and its
-/// head on stderr with `-v`.
-struct StdoutSink<'a> {
-    out: OutputSink,
-    include: bool,
-    verbose: bool,
-    flush_each: bool,
-    shell: &'a Shell,
-}
-
-impl ResponseSink for StdoutSink<'_> {
-    fn head(&mut self, head: &ResponseHead) {
-        if self.verbose {
-            let mut text: String = head.lines().iter().map(|l| format!("< {l}\n")).collect();
-            text.push_str("<\n");
-            self.shell.write_stderr(&text);
-        }
-        if self.include {
-            for line in head.lines() {
-                self.out.line(&line);
-            }
-            self.out.line("");
-        }
-    }
-
-    fn chunk(&mut self, bytes: &[u8]) -> bool {
-        self.out.write(bytes) && (!self.flush_each || self.out.flush())
     }
 }

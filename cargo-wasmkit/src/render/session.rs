@@ -21,10 +21,12 @@ use rustyline::hint::Hinter;
 use rustyline::history::FileHistory;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{CompletionType, Config, Context, Editor, Helper};
-use wasmkit_core::{Diagnostic, Shell, codes, display_path};
-use wasmkit_invoke::WasmInput;
+use wasmkit_build::InvokeTarget;
+use wasmkit_core::{Diagnostic, Shell, Verbosity, codes, display_path};
+use wasmkit_invoke::interrupt::Interrupt;
 use wasmkit_invoke::repl::{self, Console, Flow, Repl, ReplSetup, complete, validate};
 use wasmkit_invoke::runtime::Compiled;
+use wasmkit_invoke::{OutputSink, Runtime, SessionOptions, WasmInput};
 
 use crate::commands::CommandResult;
 
@@ -94,6 +96,37 @@ pub(crate) fn run(
     }
     let status = repl.borrow_mut().finish(&mut console);
     Ok(status)
+}
+
+/// A session on the target; with a plugin, `:help` reads doc comments
+/// from its WIT sources and `:reload` builds it again.
+pub(crate) fn setup<'s>(
+    shell: &'s Shell,
+    runtime: Runtime,
+    target: InvokeTarget,
+    options: SessionOptions,
+    guest_out: OutputSink,
+    no_verify: bool,
+) -> ReplSetup<'s> {
+    let wit_dir = target
+        .plugin
+        .as_ref()
+        .map(|(_, plugin)| plugin.dir().join("wit"))
+        .filter(|dir| dir.is_dir());
+    let rebuild = target.plugin.map(|(project, plugin)| {
+        Box::new(move || wasmkit_build::plugin_artifact(&project, &plugin, no_verify, shell))
+            as wasmkit_invoke::repl::Rebuild<'s>
+    });
+    ReplSetup {
+        runtime,
+        artifact: target.artifact,
+        options,
+        rebuild,
+        interrupt: Interrupt::new(),
+        guest_out,
+        verbose: shell.verbosity() >= Verbosity::Verbose,
+        wit_dir,
+    }
 }
 
 /// The history file, its directory made; `None` (with a warning) when
