@@ -1,7 +1,7 @@
 //! `cargo wasmkit config` tests, and the cargo-subcommand conventions every
 //! command shares (help, colour, selection, exit codes).
 
-use snapbox::str;
+use snapbox::{file, str};
 
 use crate::support::{Scratch, repo_root, wasmkit};
 
@@ -111,28 +111,12 @@ add-header 0.1.0 (examples/add-header)
 
 "#]]);
     // Without -p: all three example plugins, in workspace order.
-    let out = wasmkit()
+    wasmkit()
         .current_dir(repo_root())
         .args(["config", "--manifest-path", "examples/Cargo.toml"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let headers: Vec<&str> = stdout
-        .lines()
-        .filter(|l| !l.starts_with(' ') && !l.is_empty())
-        .collect();
-    assert_eq!(
-        headers,
-        [
-            "shapes 0.1.0 (examples/shapes)",
-            "json-guard 0.1.0 (examples/json-guard)",
-            "add-header 0.1.0 (examples/add-header)"
-        ]
-    );
-    assert!(
-        stdout.contains("TARGET               wasm32-wasip2                                     default: the package depends on wit-bindgen"),
-        "{stdout}"
-    );
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/config/examples.stdout"]);
 }
 
 #[test]
@@ -188,7 +172,7 @@ fn precedence_is_command_line_buildrc_package_workspace_default() {
 
     // The command line is on top: --release/--profile replace, --tags and
     // --features add.
-    let out = wasmkit()
+    wasmkit()
         .current_dir(ws.path())
         .args([
             "config",
@@ -201,38 +185,34 @@ fn precedence_is_command_line_buildrc_package_workspace_default() {
             "-F",
             "beta/fast",
         ])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("PROFILE              bench"), "{text}");
-    assert!(text.contains("command line `--profile bench`"), "{text}");
-    assert!(
-        text.contains("EXTRA_TAGS           fast (feature)"),
-        "{text}"
-    );
-    assert!(text.contains("FEATURES             x fast"), "{text}");
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/config/command-line-on-top.stdout"]);
 }
 
 #[test]
 fn inside_a_plugin_only_that_plugin_is_selected() {
     let ws = layered();
-    let out = wasmkit()
-        .current_dir(ws.join("gamma/src"))
-        .arg("config")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("gamma 0.1.0"), "{stdout}");
-    assert_eq!(stdout.matches(" 0.1.0 (").count(), 1, "{stdout}");
+    let headers = |dir: &str, args: &[&str]| -> Vec<String> {
+        let out = wasmkit()
+            .current_dir(ws.join(dir))
+            .arg("config")
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with(' ') && !l.is_empty())
+            .filter_map(|l| l.split_once(" (").map(|(name, _)| name.to_string()))
+            .collect()
+    };
+    assert_eq!(headers("gamma/src", &[]), ["gamma 0.1.0"]);
     // --workspace widens it again.
-    let out = wasmkit()
-        .current_dir(ws.join("gamma"))
-        .args(["config", "--workspace", "--exclude", "alpha"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(stdout.matches(" 0.1.0 (").count(), 2, "{stdout}");
-    assert!(!stdout.contains("alpha 0.1.0"), "{stdout}");
+    assert_eq!(
+        headers("gamma", &["--workspace", "--exclude", "alpha"]),
+        ["beta 0.1.0", "gamma 0.1.0"]
+    );
 }
 
 #[test]
@@ -402,12 +382,21 @@ fn help_lists_the_subcommands_and_cargo_finds_the_binary() {
 
 #[test]
 fn usage_errors_exit_2() {
-    wasmkit().args(["build", "--bogus"]).assert().code(2);
-    wasmkit().args(["frobnicate"]).assert().code(2);
+    wasmkit()
+        .args(["build", "--bogus"])
+        .assert()
+        .code(2)
+        .stderr_eq(file!["snapshots/config/usage-unknown-flag.stderr"]);
+    wasmkit()
+        .args(["frobnicate"])
+        .assert()
+        .code(2)
+        .stderr_eq(file!["snapshots/config/usage-unknown-command.stderr"]);
     wasmkit()
         .args(["--quiet", "--verbose", "config"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr_eq(file!["snapshots/config/usage-conflict.stderr"]);
 }
 
 #[test]

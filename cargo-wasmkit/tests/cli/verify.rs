@@ -2,9 +2,26 @@
 //! example plugin built with and without its tag), other core modules, and
 //! files that are not wasm at all.
 
-use snapbox::str;
+use snapbox::{assert_data_eq, file, str};
 
-use crate::support::{Scratch, echo, repo_root, shapes, wasmkit};
+use crate::support::{Run, Scratch, echo, repo_root, shapes, wasmkit};
+
+/// A build's stderr from its first verify line on: cargo's own lines
+/// before it depend on what was built before.
+fn verify_lines(stderr: &str) -> String {
+    let start = stderr
+        .lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.starts_with("Verified ") || l.starts_with("Failed ")
+        })
+        .unwrap_or_else(|| panic!("no verify line in:\n{stderr}"));
+    stderr
+        .lines()
+        .skip(start)
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
 
 fn verify(cache: &Scratch) -> snapbox::cmd::Command {
     wasmkit()
@@ -44,19 +61,9 @@ fn a_good_component_passes_with_its_expectations() {
         ])
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("    Verified "), "{stderr}");
-    assert!(
-        stderr.contains("(component, exports area, example:shapes/geometry@0.1.0, host wasmtime, 90.8 KiB, 2/2 calls)")
-            || stderr.contains("2/2 calls"),
-        "{stderr}"
-    );
+    let run = Run::of(&out);
+    run.expect_code(0);
+    assert_data_eq!(run.stderr, file!["snapshots/verify/good-component.stderr"]);
 
     let (code, report) = json_report(verify(&cache).arg(shapes()).args([
         "--invoke",
@@ -129,19 +136,13 @@ fn expectations_compare_values_not_text() {
 #[test]
 fn a_trapping_call_fails_verification() {
     let cache = Scratch::empty();
-    let out = verify(&cache)
+    // The guest's own output is shown with the trap.
+    verify(&cache)
         .arg(echo())
         .args(["--invoke", "trap()"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("      Failed "), "{stderr}");
-    assert!(stderr.contains("error[trap]: `trap` trapped"), "{stderr}");
-    assert!(
-        stderr.contains("echo: trap requested"),
-        "the guest's output is shown: {stderr}"
-    );
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/verify/trap.stderr"]);
 }
 
 #[test]
@@ -194,23 +195,18 @@ fn a_wasi_import_of_the_wrong_type_gets_the_linkers_reason() {
         .arg("old-clock.wat")
         .assert()
         .code(1)
-        .stderr_eq(snapbox::file!["snapshots/verify/wrong-type-import.stderr"]);
+        .stderr_eq(file!["snapshots/verify/wrong-type-import.stderr"]);
 }
 
 #[test]
 fn a_component_against_a_proxy_wasm_host_is_refused() {
     let cache = Scratch::empty();
-    let out = verify(&cache)
+    verify(&cache)
         .args(["--host", "envoy"])
         .arg(shapes())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("a component cannot be loaded by envoy"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/verify/component-on-envoy.stderr"]);
 }
 
 #[test]
@@ -250,18 +246,12 @@ fn core_modules_and_commands_say_what_they_are() {
         report["checks"][2]["detail"],
         "not run (pass --run to run `_start`)"
     );
-    let out = verify(&cache)
+    verify(&cache)
         .current_dir(dir.path())
         .args(["--run", "cmd.wat"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("error[guest-exit]: `_start` exited with status 3"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/verify/command-exit.stderr"]);
 }
 
 #[test]
@@ -333,12 +323,11 @@ fn the_example_filter_passes_with_its_tag_and_is_caught_without_it() {
             .output()
             .unwrap()
     };
-    let with_tag = build();
-    let stderr = String::from_utf8_lossy(&with_tag.stderr);
-    assert_eq!(with_tag.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains("    Verified json-guard (proxy-wasm module, ABI 0.2.100, host higress"),
-        "{stderr}"
+    let with_tag = Run::of(&build());
+    with_tag.expect_code(0);
+    assert_data_eq!(
+        verify_lines(&with_tag.stderr),
+        file!["snapshots/verify/json-guard-tagged.stderr"]
     );
 
     // The Higress bug: the same plugin built without its tag.
@@ -349,33 +338,23 @@ fn the_example_filter_passes_with_its_tag_and_is_caught_without_it() {
         text.replace("EXTRA_TAGS=proxy_wasm_version_0_2_100\n", ""),
     )
     .unwrap();
-    let without = build();
-    let stderr = String::from_utf8_lossy(&without.stderr);
-    assert_eq!(without.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("      Failed json-guard (proxy-wasm module, ABI 0.2.0, host higress"),
-        "{stderr}"
+    let without = Run::of(&build());
+    without.expect_code(1);
+    assert_data_eq!(
+        verify_lines(&without.stderr),
+        file!["snapshots/verify/json-guard-untagged.stderr"]
     );
-    for part in [
-        "error[request-stalled]",
-        "the request-headers callback returned StopIteration with a body still to come; this host (higress), for ABI 0.2.0 modules, turns that into stop-all-iteration, so the body callback is never called and the request hangs",
-        "help: build with the tag that marks the module 0.2.100 for Higress (EXTRA_TAGS=proxy_wasm_version_0_2_100), or do not stop in the headers callback",
-    ] {
-        assert!(stderr.contains(part), "missing {part:?} in:\n{stderr}");
-    }
 
     // And the tagged artifact against upstream Envoy: refused at load.
     std::fs::write(&rc, text).unwrap();
     assert_eq!(build().status.code(), Some(0));
-    let envoy = wasmkit()
+    wasmkit()
         .current_dir(ws.path())
         .env("CARGO_TARGET_DIR", &target)
         .args(["verify", "-p", "json-guard", "--host", "envoy"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&envoy.stderr);
-    assert_eq!(envoy.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[abi-marker]"), "{stderr}");
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/verify/json-guard-on-envoy.stderr"]);
 }
 
 #[test]
@@ -394,34 +373,18 @@ fn warnings_pass_unless_denied() {
     let dir = Scratch::empty();
     dir.write("typo.wat", &typo);
     let cache = Scratch::empty();
-    let out = verify(&cache)
+    verify(&cache)
         .current_dir(dir.path())
         .arg("typo.wat")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(
-        stderr.contains("    Verified typo.wat (proxy-wasm module, ABI 0.2.1, host envoy"),
-        "{stderr}"
-    );
-    assert!(stderr.contains(", with warnings"), "{stderr}");
-    assert!(
-        stderr.contains("warning[callback-signature]: `proxy_on_reqeust_body` is not a callback any proxy-wasm host calls"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("help: did you mean `proxy_on_request_body`?"),
-        "{stderr}"
-    );
-    let out = verify(&cache)
+        .assert()
+        .code(0)
+        .stderr_eq(file!["snapshots/verify/typo-warned.stderr"]);
+    verify(&cache)
         .current_dir(dir.path())
         .args(["--deny-warnings", "typo.wat"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("      Failed typo.wat"), "{stderr}");
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/verify/typo-denied.stderr"]);
 }
 
 #[test]
