@@ -1,7 +1,7 @@
 //! `cargo wasmkit invoke` tests, on the example `shapes` component, the
 //! `echo` test component, and core modules written in WAT.
 
-use snapbox::str;
+use snapbox::{assert_data_eq, file, str};
 
 use crate::support::{Scratch, echo, repo_root, shapes, wasmkit};
 
@@ -505,27 +505,13 @@ some("visible")
 #[test]
 fn a_trap_reports_message_and_backtrace_and_stops_the_instance() {
     let cache = Scratch::empty();
-    let out = invoke(&cache)
+    invoke(&cache)
         .arg(echo())
         .args(["add(1, 1)", "trap()", "add(2, 2)"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "2\n");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("echo: trap requested"), "{stderr}");
-    assert!(
-        stderr.contains(
-            "error[trap]: `trap` trapped: wasm trap: wasm `unreachable` instruction executed"
-        ),
-        "{stderr}"
-    );
-    assert!(stderr.contains("wasm backtrace:"), "{stderr}");
-    assert!(stderr.contains("echo.wasm!trap"), "{stderr}");
-    assert!(
-        stderr.contains("error[instantiate-failed]: `add(2, 2)` was not run: the instance failed in an earlier call (`trap()`)"),
-        "{stderr}"
-    );
+        .assert()
+        .code(1)
+        .stdout_eq("2\n")
+        .stderr_eq(file!["snapshots/invoke/trap.stderr"]);
 }
 
 /// The backtrace of a guest trap, frame by frame: names from the guest's
@@ -558,22 +544,13 @@ fn endless_loop_times_out_naming_the_call() {
     // Under both compilers: Winch's code checks the epoch as Cranelift's does.
     for level in ["baseline", "speed"] {
         let cache = Scratch::empty();
-        let out = invoke(&cache)
+        invoke(&cache)
             .args(["--timeout", "200ms", "--opt-level", level])
             .arg(echo())
             .arg("spin()")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{level}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("error[timeout]: `spin` timed out after 200ms"),
-            "{level}: {stderr}"
-        );
-        assert!(
-            stderr.contains("help: if it just needs longer, raise the limit with `--timeout`"),
-            "{level}: {stderr}"
-        );
+            .assert()
+            .code(1)
+            .stderr_eq(file!["snapshots/invoke/timeout.stderr"]);
     }
 }
 
@@ -582,58 +559,39 @@ fn fuel_runs_out() {
     // Under both compilers: Winch meters fuel as Cranelift does.
     for level in ["baseline", "speed"] {
         let cache = Scratch::empty();
-        let out = invoke(&cache)
+        invoke(&cache)
             .args(["--fuel", "100000", "--opt-level", level])
             .arg(echo())
             .args(["add(1, 2)", "spin()"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{level}");
-        assert_eq!(String::from_utf8_lossy(&out.stdout), "3\n", "{level}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("error[out-of-fuel]: `spin` ran out of fuel (100000 units)"),
-            "{level}: {stderr}"
-        );
+            .assert()
+            .code(1)
+            .stdout_eq("3\n")
+            .stderr_eq(file!["snapshots/invoke/out-of-fuel.stderr"]);
     }
 }
 
 #[test]
 fn deep_recursion_is_a_stack_overflow() {
     let cache = Scratch::empty();
-    let out = invoke(&cache)
+    // Repeated frames are collapsed.
+    invoke(&cache)
         .arg(echo())
         .arg("recurse(100000000)")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error[stack-overflow]: `recurse` overflowed the call stack"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("more time(s)"),
-        "repeated frames are collapsed: {stderr}"
-    );
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/invoke/stack-overflow.stderr"]);
 }
 
 #[test]
 fn memory_blow_up_is_reported_with_the_cap() {
     let cache = Scratch::empty();
-    let out = invoke(&cache)
+    invoke(&cache)
         .args(["--max-memory", "64MiB"])
         .arg(echo())
         .arg("grow(1000)")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("error[memory-limit]: `grow` tried to grow its memory to"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("beyond the cap of 64 MiB"), "{stderr}");
+        .assert()
+        .code(1)
+        .stderr_eq(file!["snapshots/invoke/memory-limit.stderr"]);
     // Under the cap, the same guest works.
     invoke(&cache)
         .args(["--max-memory", "64MiB"])
@@ -842,14 +800,7 @@ fn a_package_is_built_first_when_missing_or_older_than_its_sources() {
     // At the workspace root without -p there are three plugins.
     let (code, _, stderr) = run(ws.path(), &["area(circle({radius: 1.0}))"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(
-        stderr.contains("error[usage]: which plugin? this workspace has several"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("the plugins are: shapes, json-guard, add-header"),
-        "{stderr}"
-    );
+    assert_data_eq!(stderr, file!["snapshots/invoke/which-plugin.stderr"]);
 }
 
 #[test]
