@@ -178,60 +178,68 @@ pub fn type_name(resolve: &Resolve, ty: &Type) -> String {
     }
 }
 
+/// Words that are tokens of their own in WIT (wit-parser's lexer), so a
+/// name that is one must be written with a `%`.
+const KEYWORDS: &[&str] = &[
+    "use",
+    "type",
+    "func",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "s8",
+    "s16",
+    "s32",
+    "s64",
+    "f32",
+    "f64",
+    "float32",
+    "float64",
+    "char",
+    "resource",
+    "record",
+    "flags",
+    "variant",
+    "enum",
+    "bool",
+    "string",
+    "option",
+    "result",
+    "future",
+    "stream",
+    "list",
+    "own",
+    "borrow",
+    "_",
+    "as",
+    "from",
+    "static",
+    "interface",
+    "tuple",
+    "world",
+    "import",
+    "export",
+    "package",
+    "with",
+    "include",
+    "constructor",
+    "error-context",
+    "async",
+    "map",
+];
+
+/// Whether `name` is a WIT keyword.
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
 /// A name as WIT must write it: keywords take a `%`.
 ///
 /// `WitPrinter` escapes the names it prints itself, but has no way to
-/// print a parameter or case name alone; this is its keyword list.
+/// print a parameter or case name alone.
 fn escape(name: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "use",
-        "type",
-        "func",
-        "u8",
-        "u16",
-        "u32",
-        "u64",
-        "s8",
-        "s16",
-        "s32",
-        "s64",
-        "f32",
-        "f64",
-        "float32",
-        "float64",
-        "char",
-        "resource",
-        "record",
-        "flags",
-        "variant",
-        "enum",
-        "bool",
-        "string",
-        "option",
-        "result",
-        "future",
-        "stream",
-        "list",
-        "own",
-        "borrow",
-        "_",
-        "as",
-        "from",
-        "static",
-        "interface",
-        "tuple",
-        "world",
-        "import",
-        "export",
-        "package",
-        "with",
-        "include",
-        "constructor",
-        "error-context",
-        "async",
-        "map",
-    ];
-    if KEYWORDS.contains(&name) {
+    if is_keyword(name) {
         format!("%{name}")
     } else {
         name.to_string()

@@ -26,57 +26,6 @@ const WINDOWS_RESERVED: &[&str] = &[
     "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
-/// Words that are tokens of their own in WIT, so cannot be a bare package
-/// or world name (wit-parser's lexer).
-const WIT_KEYWORDS: &[&str] = &[
-    "use",
-    "type",
-    "func",
-    "u8",
-    "u16",
-    "u32",
-    "u64",
-    "s8",
-    "s16",
-    "s32",
-    "s64",
-    "f32",
-    "f64",
-    "char",
-    "resource",
-    "own",
-    "borrow",
-    "record",
-    "flags",
-    "variant",
-    "enum",
-    "bool",
-    "string",
-    "option",
-    "result",
-    "future",
-    "stream",
-    "error-context",
-    "list",
-    "map",
-    "_",
-    "as",
-    "from",
-    "static",
-    "interface",
-    "tuple",
-    "world",
-    "import",
-    "export",
-    "package",
-    "constructor",
-    "include",
-    "with",
-    "async",
-    "float32",
-    "float64",
-];
-
 /// Why a package name is refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NameProblem {
@@ -239,7 +188,7 @@ pub fn wit_name(package: &str) -> String {
         Some(_) => {}
     }
     let name = words.join("-");
-    if WIT_KEYWORDS.contains(&name.as_str()) {
+    if wasmkit_invoke::wit::is_keyword(&name) {
         format!("{name}-plugin")
     } else {
         name

@@ -23,6 +23,7 @@ pub mod render;
 mod report;
 mod runner;
 pub mod scenario;
+mod workers;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

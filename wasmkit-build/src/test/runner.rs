@@ -3,10 +3,7 @@
 //! run on each of its hosts in a fresh instance, in parallel, with the
 //! results handed on in a fixed order.
 
-use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use wasmkit_core::{Diagnostic, HostKind, codes, display_path};
@@ -151,43 +148,12 @@ pub(crate) fn run(
     limits: Limits,
     mut on_run: impl FnMut(ScenarioRun),
 ) {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(prepared.jobs.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let (send, receive) = mpsc::channel::<(usize, ScenarioRun)>();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            let send = send.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = prepared.jobs.get(i) else {
-                        break;
-                    };
-                    if send
-                        .send((i, run_one(runtime, prepared, *job, limits)))
-                        .is_err()
-                    {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(send);
-        // Results come in as they finish; they are handed on in order.
-        let mut waiting = BTreeMap::new();
-        let mut due = 0;
-        for (i, run) in receive {
-            waiting.insert(i, run);
-            while let Some(run) = waiting.remove(&due) {
-                on_run(run);
-                due += 1;
-            }
-        }
-    });
+    super::workers::in_order(
+        &prepared.jobs,
+        |_| (),
+        |(), job| run_one(runtime, prepared, *job, limits),
+        &mut on_run,
+    );
 }
 
 fn run_one(runtime: &Runtime, prepared: &Prepared<'_>, job: Job, limits: Limits) -> ScenarioRun {

@@ -5,10 +5,7 @@
 //! sent to a fresh instance of it, as `wasmtime serve` does. Runs go in
 //! parallel; results are handed on in a fixed order.
 
-use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use wasmkit_core::{Diagnostic, HostKind, codes, display_path};
@@ -166,55 +163,33 @@ pub(crate) fn run(
     limits: Limits,
     mut on_run: impl FnMut(ScenarioRun),
 ) {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(prepared.jobs.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let (send, receive) = mpsc::channel::<(usize, ScenarioRun)>();
-    std::thread::scope(|scope| {
-        for worker in 0..workers {
-            let send = send.clone();
-            let next = &next;
-            scope.spawn(move || {
-                let mut own: Vec<Option<(HttpHandler, OutputSink)>> =
-                    prepared.ready.iter().map(|_| None).collect();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(index, scenario)) = prepared.jobs.get(i) else {
-                        break;
-                    };
-                    let ready = &prepared.ready[index];
-                    let handler = match &ready.handler {
-                        Some(prepared) if worker == 0 => Some(prepared),
-                        Some(_) => {
-                            if own[index].is_none() {
-                                own[index] = handler(runtime, &ready.compiled, limits).ok();
-                            }
-                            own[index].as_ref()
-                        }
-                        None => None,
-                    };
-                    let scenario = &ready.target.components[scenario];
-                    let run = run_one(runtime, ready, scenario, handler, limits);
-                    if send.send((i, run)).is_err() {
-                        break;
+    // Each thread makes its own HTTP handlers, but the first takes the
+    // prepared ones.
+    let own_handlers = |worker: usize| {
+        let own: Vec<Option<(HttpHandler, OutputSink)>> =
+            prepared.ready.iter().map(|_| None).collect();
+        (worker, own)
+    };
+    crate::test::workers::in_order(
+        &prepared.jobs,
+        own_handlers,
+        |(worker, own), &(index, scenario)| {
+            let ready = &prepared.ready[index];
+            let handler = match &ready.handler {
+                Some(prepared) if *worker == 0 => Some(prepared),
+                Some(_) => {
+                    if own[index].is_none() {
+                        own[index] = handler(runtime, &ready.compiled, limits).ok();
                     }
+                    own[index].as_ref()
                 }
-            });
-        }
-        drop(send);
-        // Results come in as they finish; they are handed on in order.
-        let mut waiting = BTreeMap::new();
-        let mut due = 0;
-        for (i, run) in receive {
-            waiting.insert(i, run);
-            while let Some(run) = waiting.remove(&due) {
-                on_run(run);
-                due += 1;
-            }
-        }
-    });
+                None => None,
+            };
+            let scenario = &ready.target.components[scenario];
+            run_one(runtime, ready, scenario, handler, limits)
+        },
+        &mut on_run,
+    );
 }
 
 fn run_one(
