@@ -41,11 +41,14 @@ call='area(circle({radius: 1.0}))'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ours_cache=$work/wasmkit-cache
+# Set for every run, as wasmtime gets its cache by a flag: an `env` wrapper
+# would add a process start to our side only.
+export WASMKIT_CACHE_DIR=$ours_cache
 theirs_cache=$work/wasmtime-cache
 printf '[cache]\ndirectory = "%s"\n' "$theirs_cache" > "$work/wasmtime-cache.toml"
-ours="env WASMKIT_CACHE_DIR=$ours_cache $wasmkit wasmkit invoke $shapes '$call'"
+ours="$wasmkit wasmkit invoke $shapes '$call'"
 theirs="$wasmtime_bin run -C cache-config=$work/wasmtime-cache.toml --invoke '$call' $shapes"
-verify="env WASMKIT_CACHE_DIR=$ours_cache $wasmkit wasmkit verify --host envoy $filter"
+verify="$wasmkit wasmkit verify --host envoy $filter"
 verify_speed="$verify --opt-level speed"
 compile="$wasmtime_bin compile -C cache=n -o $work/filter.cwasm $filter"
 

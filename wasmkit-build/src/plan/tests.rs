@@ -1,5 +1,8 @@
 //! Unit tests of `plan`.
 
+use std::path::Path;
+
+use super::command::flags_target_dir;
 use super::*;
 
 fn names(list: &[&str]) -> Vec<String> {
