@@ -109,15 +109,7 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
                 Err(why) => (format!("{name}: {value}"), why, false, focus),
                 Ok(headers) => {
                     let values = values_of(headers, name);
-                    let actual = if values.is_empty() {
-                        format!("no `{name}` header")
-                    } else {
-                        values
-                            .iter()
-                            .map(|v| format!("{name}: {v}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    };
+                    let actual = header_actual(name, &values);
                     let passed = values.iter().any(|v| v == value);
                     (format!("{name}: {value}"), actual, passed, focus)
                 }
@@ -129,15 +121,7 @@ fn check(expectation: &Expectation, report: &ProxyWasmReport) -> CheckResult {
                 Err(why) => (format!("no `{name}` header"), why, false, focus),
                 Ok(headers) => {
                     let values = values_of(headers, name);
-                    let actual = if values.is_empty() {
-                        format!("no `{name}` header")
-                    } else {
-                        values
-                            .iter()
-                            .map(|v| format!("{name}: {v}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    };
+                    let actual = header_actual(name, &values);
                     (
                         format!("no `{name}` header"),
                         actual,
@@ -324,6 +308,19 @@ fn body_of(report: &ProxyWasmReport, side: Side) -> Result<String, String> {
 
 /// Every value of the headers named `name`, compared as HTTP does: case
 /// aside.
+/// The values a header was found with, as a report shows them.
+pub(crate) fn header_actual(name: &str, values: &[&str]) -> String {
+    if values.is_empty() {
+        format!("no `{name}` header")
+    } else {
+        values
+            .iter()
+            .map(|v| format!("{name}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 fn values_of<'h>(headers: &'h [(String, String)], name: &str) -> Vec<&'h str> {
     headers
         .iter()

@@ -10,8 +10,7 @@ use std::ops::Range;
 use wasmkit_invoke::http::{HttpRequest, Scheme, UpstreamAnswer, UpstreamFailure, Upstreams};
 
 use crate::test::scenario::answers::{ANSWER_KEYS, Answer, answer};
-use crate::test::scenario::expect::header_pairs;
-use crate::test::scenario::message::header_list;
+use crate::test::scenario::message::{HeaderPair, header_list, header_pairs};
 use crate::test::scenario::toml::{Entry, Fields, Reader};
 use crate::test::scenario::{Expectation, Expected, Side};
 
@@ -260,7 +259,10 @@ fn expect(reader: &mut Reader, entry: &Entry<'_>) -> Vec<Expectation> {
                 }
             }
             "response-headers" => {
-                for (name, value, span) in header_pairs(reader, &e) {
+                for HeaderPair {
+                    name, value, span, ..
+                } in header_pairs(reader, &e)
+                {
                     push(
                         Expected::Header {
                             side: Side::Client,

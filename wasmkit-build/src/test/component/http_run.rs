@@ -8,7 +8,7 @@ use wasmkit_invoke::OutputSink;
 use wasmkit_invoke::http::{HttpHandler, HttpOutcome, HttpResponse};
 
 use super::http::HttpScenario;
-use crate::test::check::{CheckResult, quote};
+use crate::test::check::{CheckResult, header_actual, quote};
 use crate::test::record::{HttpRecord, outgoing_line};
 use crate::test::scenario::{Expectation, Expected};
 
@@ -125,18 +125,6 @@ fn judge(expectation: &Expectation, outcome: &HttpOutcome) -> (String, String, b
         }
         // Not read from an HTTP scenario's `[expect]`.
         other => (format!("{other:?}"), "not checked here".to_string(), false),
-    }
-}
-
-fn header_actual(name: &str, values: &[&str]) -> String {
-    if values.is_empty() {
-        format!("no `{name}` header")
-    } else {
-        values
-            .iter()
-            .map(|v| format!("{name}: {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 

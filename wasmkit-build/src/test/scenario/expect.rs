@@ -8,6 +8,7 @@ use serde::Serialize;
 use wasmkit_core::ProxyKind;
 
 use super::KindPart;
+use super::message::{HeaderPair, header_pairs};
 use super::toml::{Entry, Reader};
 
 const EXPECT_KEYS: &[&str] = &[
@@ -227,7 +228,10 @@ pub(super) fn read(
             }
             "upstream-headers" | "response-headers" => {
                 let side = side_of(key);
-                for (name, value, span) in header_pairs(reader, &e) {
+                for HeaderPair {
+                    name, value, span, ..
+                } in header_pairs(reader, &e)
+                {
                     push(Expected::Header { side, name, value }, span);
                 }
             }
@@ -288,51 +292,4 @@ fn side_of(key: &str) -> Side {
     } else {
         Side::Client
     }
-}
-
-/// `name = value` entries of a table, or `[name, value]` pairs of an
-/// array, each with its place.
-pub(crate) fn header_pairs(
-    reader: &mut Reader,
-    entry: &Entry<'_>,
-) -> Vec<(String, String, Range<usize>)> {
-    let mut out = Vec::new();
-    if let Some(array) = entry.item.as_array() {
-        for value in array.iter() {
-            let span = value.span().unwrap_or_else(|| entry.span.clone());
-            let pair = value
-                .as_array()
-                .and_then(|a| match (a.get(0), a.get(1), a.len()) {
-                    (Some(n), Some(v), 2) => {
-                        Some((n.as_str()?.to_string(), v.as_str()?.to_string()))
-                    }
-                    _ => None,
-                });
-            match pair {
-                Some((n, v)) => out.push((n, v, span)),
-                None => reader.invalid(
-                    span,
-                    format!(
-                        "`{}` must hold `[name, value]` pairs of strings",
-                        entry.path
-                    ),
-                    "not a pair of strings",
-                    None,
-                ),
-            }
-        }
-    } else if let Some(t) = entry.item.as_table_like() {
-        let fields = reader.fields(t, entry.path, &[]);
-        for e in fields.all() {
-            if let Some(value) = reader.string(&e) {
-                out.push((e.key.to_string(), value, e.key_span.start..e.span.end));
-            }
-        }
-    } else {
-        reader.wrong_type(
-            entry,
-            "a table of names to values, or an array of `[name, value]` pairs",
-        );
-    }
-    out
 }

@@ -2,6 +2,8 @@
 //! through the plugin, with their pseudo-headers, headers, body (whole or
 //! in chunks) and trailers.
 
+use std::ops::Range;
+
 use wasmkit_invoke::proxy_wasm::HttpMessage;
 
 use super::toml::{Entry, Fields, Reader};
@@ -131,44 +133,14 @@ pub(crate) fn header_list(
     entry: &Entry<'_>,
     pseudo: &[&str],
 ) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
-    if let Some(array) = entry.item.as_array() {
-        for value in array.iter() {
-            let span = value.span().unwrap_or_else(|| entry.span.clone());
-            let pair = value
-                .as_array()
-                .and_then(|a| match (a.get(0), a.get(1), a.len()) {
-                    (Some(n), Some(v), 2) => Some((n.as_str()?, v.as_str()?)),
-                    _ => None,
-                });
-            match pair {
-                Some((name, value)) => pairs.push((name.to_string(), value.to_string(), span)),
-                None => reader.invalid(
-                    span,
-                    format!(
-                        "`{}` must hold `[name, value]` pairs of strings",
-                        entry.path
-                    ),
-                    "not a pair of strings",
-                    None,
-                ),
-            }
-        }
-    } else if let Some(t) = entry.item.as_table_like() {
-        let fields = reader.fields(t, entry.path, &[]);
-        for e in fields.all() {
-            if let Some(value) = reader.string(&e) {
-                pairs.push((e.key.to_string(), value, e.key_span.clone()));
-            }
-        }
-    } else {
-        reader.wrong_type(
-            entry,
-            "a table of names to values, or an array of `[name, value]` pairs",
-        );
-    }
     let mut out = Vec::new();
-    for (name, value, span) in pairs {
+    for HeaderPair {
+        name,
+        value,
+        key_span: span,
+        ..
+    } in header_pairs(reader, entry)
+    {
         if name.is_empty() {
             reader.invalid(span, "a header name cannot be empty", "empty name", None);
         } else if let Some(bare) = name.strip_prefix(':') {
@@ -187,6 +159,69 @@ pub(crate) fn header_list(
         } else {
             out.push((name, value));
         }
+    }
+    out
+}
+
+/// One header of a scenario file.
+#[derive(Debug)]
+pub(crate) struct HeaderPair {
+    pub name: String,
+    pub value: String,
+    /// Where its name is (the whole pair, in an array).
+    pub key_span: Range<usize>,
+    /// Where the name and the value are.
+    pub span: Range<usize>,
+}
+
+/// `name = value` entries of a table, or `[name, value]` pairs of an
+/// array (for a name that repeats), each with its place.
+pub(crate) fn header_pairs(reader: &mut Reader, entry: &Entry<'_>) -> Vec<HeaderPair> {
+    let mut out = Vec::new();
+    if let Some(array) = entry.item.as_array() {
+        for value in array.iter() {
+            let span = value.span().unwrap_or_else(|| entry.span.clone());
+            let pair = value
+                .as_array()
+                .and_then(|a| match (a.get(0), a.get(1), a.len()) {
+                    (Some(n), Some(v), 2) => Some((n.as_str()?, v.as_str()?)),
+                    _ => None,
+                });
+            match pair {
+                Some((name, value)) => out.push(HeaderPair {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                    key_span: span.clone(),
+                    span,
+                }),
+                None => reader.invalid(
+                    span,
+                    format!(
+                        "`{}` must hold `[name, value]` pairs of strings",
+                        entry.path
+                    ),
+                    "not a pair of strings",
+                    None,
+                ),
+            }
+        }
+    } else if let Some(t) = entry.item.as_table_like() {
+        let fields = reader.fields(t, entry.path, &[]);
+        for e in fields.all() {
+            if let Some(value) = reader.string(&e) {
+                out.push(HeaderPair {
+                    name: e.key.to_string(),
+                    value,
+                    key_span: e.key_span.clone(),
+                    span: e.key_span.start..e.span.end,
+                });
+            }
+        }
+    } else {
+        reader.wrong_type(
+            entry,
+            "a table of names to values, or an array of `[name, value]` pairs",
+        );
     }
     out
 }
