@@ -255,7 +255,8 @@ fn convert(key: Key, item: &Item) -> Result<(MetadataValue, Range<usize>), Misma
     }
 }
 
-fn describe_item(item: &Item) -> String {
+/// What a TOML item is, for "found ..." labels.
+pub fn describe_item(item: &Item) -> String {
     match item {
         Item::Value(v) => describe_value(v),
         Item::Table(_) => "a table".to_string(),
@@ -264,7 +265,9 @@ fn describe_item(item: &Item) -> String {
     }
 }
 
-fn describe_value(v: &Value) -> String {
+/// What a TOML value is, for "found ..." labels (an inline table is
+/// "a table": the reader does not care how it was written).
+pub fn describe_value(v: &Value) -> String {
     match v {
         Value::String(_) => "a string",
         Value::Integer(_) => "an integer",
@@ -272,7 +275,7 @@ fn describe_value(v: &Value) -> String {
         Value::Boolean(_) => "a boolean",
         Value::Datetime(_) => "a date-time",
         Value::Array(_) => "an array",
-        Value::InlineTable(_) => "an inline table",
+        Value::InlineTable(_) => "a table",
     }
     .to_string()
 }

@@ -7,7 +7,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use toml_edit::{Item, TableLike, Value};
+use toml_edit::{Item, TableLike};
+use wasmkit_core::metadata::{describe_item, describe_value};
 use wasmkit_core::suggest::did_you_mean;
 use wasmkit_core::{Diagnostic, Label, SourceFile, codes};
 
@@ -169,7 +170,7 @@ impl Reader {
             entry.path,
             entry.span.clone(),
             expected,
-            &describe(entry.item),
+            &describe_item(entry.item),
         );
     }
 
@@ -321,28 +322,4 @@ impl Reader {
         }
         ok.then_some(items)
     }
-}
-
-/// What an item is, for "found ..." labels.
-pub(crate) fn describe(item: &Item) -> String {
-    match item {
-        Item::Value(v) => describe_value(v),
-        Item::Table(_) => "a table".to_string(),
-        Item::ArrayOfTables(_) => "an array of tables".to_string(),
-        Item::None => "nothing".to_string(),
-    }
-}
-
-/// What a value is, for "found ..." labels.
-pub(crate) fn describe_value(value: &Value) -> String {
-    match value {
-        Value::String(_) => "a string",
-        Value::Integer(_) => "an integer",
-        Value::Float(_) => "a float",
-        Value::Boolean(_) => "a boolean",
-        Value::Datetime(_) => "a date-time",
-        Value::Array(_) => "an array",
-        Value::InlineTable(_) => "a table",
-    }
-    .to_string()
 }
