@@ -134,8 +134,8 @@ fn compile(
             "scenarios run proxy-wasm plugins; a module is proxy-wasm when it exports `proxy_abi_version_*` or `proxy_on_*` functions",
         )),
         Compiled::Component(_) => Err(unsupported(
-            "a component, and component scenarios are not supported yet",
-            "check a component with `cargo wasmkit verify` (`VERIFY_INVOKE`) or call it with `cargo wasmkit invoke`",
+            "a component, but its settings say it builds a proxy-wasm module",
+            "set `TARGET=wasm32-wasip2`, `COMPONENT` or `HOST=wasmtime` for the plugin, so that its scenarios are read as component scenarios (`[[call]]` tables or one HTTP request)",
         )),
     }
 }
