@@ -81,13 +81,7 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<ComponentScenario
     let (source, doc) = toml::document(display, text)?;
     let mut reader = Reader::new(Arc::clone(&source));
     let fields = reader.fields(doc.as_table(), "", TOP_KEYS);
-    let stem = path
-        .file_stem()
-        .map_or_else(|| display.to_string(), |s| s.to_string_lossy().into_owned());
-    let name = fields
-        .get("name")
-        .and_then(|e| reader.string(&e))
-        .unwrap_or(stem);
+    let name = reader.scenario_name(&fields, path, display);
 
     let first = |keys: &[&str]| {
         fields

@@ -141,14 +141,7 @@ pub fn parse(path: &Path, display: &str, text: &str) -> Result<Scenario, Diagnos
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut reader = Reader::new(Arc::clone(&source));
     let fields = reader.fields(doc.as_table(), "", TOP_KEYS);
-    let stem = path
-        .file_stem()
-        .map_or_else(|| display.to_string(), |s| s.to_string_lossy().into_owned());
-
-    let name = fields
-        .get("name")
-        .and_then(|e| reader.string(&e))
-        .unwrap_or(stem);
+    let name = reader.scenario_name(&fields, path, display);
     let hosts = fields.get("hosts").and_then(|e| hosts(&mut reader, &e));
     let kind = fields.get("kind").and_then(|e| {
         let text = reader.string(&e)?;

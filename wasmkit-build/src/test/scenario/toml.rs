@@ -231,6 +231,22 @@ impl Reader {
         errors
     }
 
+    /// A scenario's `name`, or else its file's stem.
+    pub(crate) fn scenario_name(
+        &mut self,
+        fields: &Fields<'_>,
+        path: &Path,
+        display: &str,
+    ) -> String {
+        fields
+            .get("name")
+            .and_then(|e| self.string(&e))
+            .unwrap_or_else(|| {
+                path.file_stem()
+                    .map_or_else(|| display.to_string(), |s| s.to_string_lossy().into_owned())
+            })
+    }
+
     /// A string.
     pub(crate) fn string(&mut self, entry: &Entry<'_>) -> Option<String> {
         match entry.item.as_str() {
